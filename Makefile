@@ -1,0 +1,72 @@
+# Gardener-style entry points. Every target installs what it needs first, so a fresh clone works.
+SHELL := /usr/bin/env bash
+.DEFAULT_GOAL := help
+export GOTOOLCHAIN := local
+
+NPM_STAMP := node_modules/.install-stamp
+MC_BIN    := cmd/machine-controller/bin/machine-controller
+
+.PHONY: help install generate check lint format typecheck build machine-controller kube-binaries \
+        test test-go test-ts demo dev start bench image clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
+
+# `npm install` (not `npm ci`): the lockfile pins every version, but the registry mirror here lacks
+# some foreign-platform optional packages that `npm ci` insists on listing.
+$(NPM_STAMP): package.json package-lock.json
+	npm install --no-audit --no-fund
+	@touch $@
+
+install: $(NPM_STAMP) ## install Node 24 (from the npm registry) and all npm dependencies
+
+generate: install ## regenerate API types, CRD types and protocol code
+	npm run generate
+
+check: install ## generated files fresh, typecheck, lint, go vet
+	npm run check:generated
+	npm run typecheck
+	npm run lint
+	cd cmd/machine-controller && go vet ./...
+
+lint: install
+	npm run lint
+
+format: install
+	npm run format
+
+typecheck: install
+	npm run typecheck
+
+build: install ## compile the TypeScript driver and simulator to dist/
+	npm run build
+
+machine-controller: ## build the Go machine-controller (MCM controller + gRPC bridge)
+	cd cmd/machine-controller && go build -trimpath -o bin/machine-controller .
+
+kube-binaries: ## build (or reuse) kube-apiserver, etcd, machine-controller-manager from source
+	hack/kube-binaries.sh
+
+test: install kube-binaries machine-controller ## run every test: Go, TypeScript unit, integration, e2e
+	$(MAKE) --no-print-directory test-go
+	$(MAKE) --no-print-directory test-ts
+
+test-go:
+	cd cmd/machine-controller && go test ./...
+
+test-ts: install
+	npm test
+
+demo: install kube-binaries machine-controller ## the whole local stack on the simulator (Ctrl-C stops it)
+	npm run demo
+
+dev: demo ## alias used by the justfile (`just dev`)
+
+start: install machine-controller ## run the machine-controller against CONTROL_KUBECONFIG/TARGET_KUBECONFIG/CONTROL_NAMESPACE
+	npm run start
+
+bench: install kube-binaries machine-controller ## benchmarks (npm run bench)
+	npm run bench
+
+clean:
+	rm -rf dist cmd/machine-controller/bin node_modules
