@@ -1,0 +1,80 @@
+// The driver contract, mirroring MCM's pkg/util/provider/driver.Driver. The Go bridge turns each
+// MCM call into one of these requests; Kubernetes objects arrive as their JSON.
+
+import type { Machine, MachineClass } from '../mcm/generated/machine-v1alpha1.ts';
+import type { Logger } from '../util/log.ts';
+
+export type { Machine, MachineClass };
+
+/** A Secret's `data`, decoded. MCM merges secretRef and credentialsSecretRef (the latter wins). */
+export type SecretData = Record<string, Buffer>;
+
+export interface NodeAddress {
+  type: 'Hostname' | 'InternalIP' | 'ExternalIP' | 'InternalDNS' | 'ExternalDNS';
+  address: string;
+}
+
+/** Kubernetes core/v1 PersistentVolumeSpec, as JSON (only the fields drivers read are typed). */
+export interface PersistentVolumeSpec {
+  csi?: { driver: string; volumeHandle: string; [k: string]: unknown };
+  cinder?: { volumeID: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export interface MachineRequest {
+  machine: Machine;
+  machineClass: MachineClass;
+  secret: SecretData;
+}
+
+export interface MachineIdentity {
+  providerId: string;
+  nodeName: string;
+  addresses?: NodeAddress[];
+}
+
+export interface CreateMachineResponse extends MachineIdentity {
+  lastKnownState?: string;
+}
+export type InitializeMachineResponse = MachineIdentity;
+export type GetMachineStatusResponse = MachineIdentity;
+export interface DeleteMachineResponse {
+  lastKnownState?: string;
+}
+
+export interface ListMachinesRequest {
+  machineClass: MachineClass;
+  secret: SecretData;
+}
+export interface ListMachinesResponse {
+  /** providerID -> machine name; ProviderIDs byte-identical to CreateMachine's. */
+  machineList: Record<string, string>;
+}
+
+export interface GetVolumeIdsRequest {
+  pvSpecs: PersistentVolumeSpec[];
+}
+export interface GetVolumeIdsResponse {
+  volumeIds: string[];
+}
+
+/** Per-call context: the bridge always sets a deadline (MCM passes none). */
+export interface CallContext {
+  signal: AbortSignal;
+  /** Epoch milliseconds after which the caller has given up. */
+  deadline: number;
+  log: Logger;
+}
+
+/**
+ * Errors are thrown as MachineError (src/mcm/errors.ts). GetMachineStatus may throw Uninitialized
+ * carrying a partial response: MCM reads ProviderID/NodeName from it.
+ */
+export interface Driver {
+  createMachine(req: MachineRequest, ctx: CallContext): Promise<CreateMachineResponse>;
+  initializeMachine(req: MachineRequest, ctx: CallContext): Promise<InitializeMachineResponse>;
+  deleteMachine(req: MachineRequest, ctx: CallContext): Promise<DeleteMachineResponse>;
+  getMachineStatus(req: MachineRequest, ctx: CallContext): Promise<GetMachineStatusResponse>;
+  listMachines(req: ListMachinesRequest, ctx: CallContext): Promise<ListMachinesResponse>;
+  getVolumeIds(req: GetVolumeIdsRequest, ctx: CallContext): Promise<GetVolumeIdsResponse>;
+}

@@ -1,0 +1,31 @@
+// The one error type a driver throws. The bridge sends `code` and `message` to the Go side, which
+// rebuilds MCM's machinecodes/status error from them.
+
+import type { MachineIdentity } from '../driver/types.ts';
+import { Code, type CodeValue, codeName } from './codes.ts';
+
+export class MachineError extends Error {
+  readonly code: CodeValue;
+  /** Partial response sent with the error (GetMachineStatus + Uninitialized). */
+  readonly partial: MachineIdentity | undefined;
+
+  constructor(code: CodeValue, message: string, opts: { cause?: unknown; partial?: MachineIdentity } = {}) {
+    // MCM parses its error string by square brackets: keep them out of messages.
+    super(sanitizeMessage(message), { cause: opts.cause });
+    this.name = 'MachineError';
+    this.code = code;
+    this.partial = opts.partial;
+  }
+
+  get codeName(): string {
+    return codeName(this.code);
+  }
+}
+
+export function sanitizeMessage(message: string): string {
+  return message.replaceAll('[', '(').replaceAll(']', ')');
+}
+
+export const isMachineError = (e: unknown): e is MachineError => e instanceof MachineError;
+
+export { Code };
