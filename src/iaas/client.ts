@@ -209,7 +209,7 @@ class StackitIaasClient implements IaasClient {
     return { projectId: this.projectId, region: this.region };
   }
 
-  createServer(payload: CreateServerPayload, opts: CallOptions = {}): Promise<Server> {
+  async createServer(payload: CreateServerPayload, opts: CallOptions = {}): Promise<Server> {
     return this.#call('CreateServer', 'POST', opts, checkServer.one, (init) =>
       this.#api.POST(SERVERS, {
         params: { path: this.#scope },
@@ -219,14 +219,14 @@ class StackitIaasClient implements IaasClient {
     );
   }
 
-  getServer(serverId: string, opts: ServerQuery = {}): Promise<Server> {
+  async getServer(serverId: string, opts: ServerQuery = {}): Promise<Server> {
     const path = { ...this.#scope, serverId: segment('serverId', serverId) };
     return this.#call('GetServer', 'GET', opts, checkServer.one, (init) =>
       this.#api.GET(SERVER, { params: { path, query: { details: opts.details ?? false } }, ...init }),
     );
   }
 
-  listServers(opts: ListServersQuery = {}): Promise<Server[]> {
+  async listServers(opts: ListServersQuery = {}): Promise<Server[]> {
     const query: { details: boolean; label_selector?: string } = { details: opts.details ?? false };
     if (opts.labelSelector !== undefined && opts.labelSelector !== '')
       query.label_selector = opts.labelSelector;
@@ -235,28 +235,32 @@ class StackitIaasClient implements IaasClient {
     );
   }
 
-  updateServer(serverId: string, payload: UpdateServerPayload, opts: CallOptions = {}): Promise<Server> {
+  async updateServer(
+    serverId: string,
+    payload: UpdateServerPayload,
+    opts: CallOptions = {},
+  ): Promise<Server> {
     const path = { ...this.#scope, serverId: segment('serverId', serverId) };
     return this.#call('UpdateServer', 'PATCH', opts, checkServer.one, (init) =>
       this.#api.PATCH(SERVER, { params: { path }, body: payload as Schemas['UpdateServerPayload'], ...init }),
     );
   }
 
-  deleteServer(serverId: string, opts: CallOptions = {}): Promise<void> {
+  async deleteServer(serverId: string, opts: CallOptions = {}): Promise<void> {
     const path = { ...this.#scope, serverId: segment('serverId', serverId) };
     return this.#call('DeleteServer', 'DELETE', opts, ignoreBody, (init) =>
       this.#api.DELETE(SERVER, { params: { path }, ...init }),
     );
   }
 
-  listServerNics(serverId: string, opts: CallOptions = {}): Promise<Nic[]> {
+  async listServerNics(serverId: string, opts: CallOptions = {}): Promise<Nic[]> {
     const path = { ...this.#scope, serverId: segment('serverId', serverId) };
     return this.#call('ListServerNICs', 'GET', opts, checkNic.list, (init) =>
       this.#api.GET(SERVER_NICS, { params: { path }, ...init }),
     );
   }
 
-  getNic(networkId: string, nicId: string, opts: CallOptions = {}): Promise<Nic> {
+  async getNic(networkId: string, nicId: string, opts: CallOptions = {}): Promise<Nic> {
     const path = {
       ...this.#scope,
       networkId: segment('networkId', networkId),
@@ -267,7 +271,7 @@ class StackitIaasClient implements IaasClient {
     );
   }
 
-  updateNic(
+  async updateNic(
     networkId: string,
     nicId: string,
     payload: UpdateNicPayload,
@@ -284,27 +288,27 @@ class StackitIaasClient implements IaasClient {
     );
   }
 
-  getMachineType(name: string, opts: CallOptions = {}): Promise<MachineType> {
+  async getMachineType(name: string, opts: CallOptions = {}): Promise<MachineType> {
     const path = { ...this.#scope, machineType: segment('machineType', name) };
     return this.#call('GetMachineType', 'GET', opts, checkMachineType.one, (init) =>
       this.#api.GET(MACHINE_TYPE, { params: { path }, ...init }),
     );
   }
 
-  listMachineTypes(opts: CallOptions = {}): Promise<MachineType[]> {
+  async listMachineTypes(opts: CallOptions = {}): Promise<MachineType[]> {
     return this.#call('ListMachineTypes', 'GET', opts, checkMachineType.list, (init) =>
       this.#api.GET(MACHINE_TYPES, { params: { path: this.#scope }, ...init }),
     );
   }
 
-  getImage(imageId: string, opts: CallOptions = {}): Promise<Image> {
+  async getImage(imageId: string, opts: CallOptions = {}): Promise<Image> {
     const path = { ...this.#scope, imageId: segment('imageId', imageId) };
     return this.#call('GetImage', 'GET', opts, checkImage.one, (init) =>
       this.#api.GET(IMAGE, { params: { path }, ...init }),
     );
   }
 
-  listImages(opts: LabelQuery & { all?: boolean | undefined } = {}): Promise<Image[]> {
+  async listImages(opts: LabelQuery & { all?: boolean | undefined } = {}): Promise<Image[]> {
     const query: { all?: boolean; label_selector?: string } = {};
     if (opts.all !== undefined) query.all = opts.all;
     if (opts.labelSelector) query.label_selector = opts.labelSelector;
@@ -313,21 +317,21 @@ class StackitIaasClient implements IaasClient {
     );
   }
 
-  getKeyPair(name: string, opts: CallOptions = {}): Promise<Keypair> {
+  async getKeyPair(name: string, opts: CallOptions = {}): Promise<Keypair> {
     const path = { keypairName: segment('keypairName', name) };
     return this.#call('GetKeyPair', 'GET', opts, checkKeypair.one, (init) =>
       this.#api.GET('/v2/keypairs/{keypairName}', { params: { path }, ...init }),
     );
   }
 
-  listKeyPairs(opts: LabelQuery = {}): Promise<Keypair[]> {
+  async listKeyPairs(opts: LabelQuery = {}): Promise<Keypair[]> {
     const query = opts.labelSelector ? { label_selector: opts.labelSelector } : {};
     return this.#call('ListKeyPairs', 'GET', opts, checkKeypair.list, (init) =>
       this.#api.GET('/v2/keypairs', { params: { query }, ...init }),
     );
   }
 
-  listAvailabilityZones(opts: CallOptions = {}): Promise<string[]> {
+  async listAvailabilityZones(opts: CallOptions = {}): Promise<string[]> {
     return this.#call('ListAvailabilityZones', 'GET', opts, checkAvailabilityZone.list, (init) =>
       this.#api.GET('/v2/regions/{region}/availability-zones', {
         params: { path: { region: this.region } },
@@ -336,55 +340,55 @@ class StackitIaasClient implements IaasClient {
     );
   }
 
-  getAffinityGroup(affinityGroupId: string, opts: CallOptions = {}): Promise<AffinityGroup> {
+  async getAffinityGroup(affinityGroupId: string, opts: CallOptions = {}): Promise<AffinityGroup> {
     const path = { ...this.#scope, affinityGroupId: segment('affinityGroupId', affinityGroupId) };
     return this.#call('GetAffinityGroup', 'GET', opts, checkAffinityGroup.one, (init) =>
       this.#api.GET(AFFINITY_GROUP, { params: { path }, ...init }),
     );
   }
 
-  listAffinityGroups(opts: CallOptions = {}): Promise<AffinityGroup[]> {
+  async listAffinityGroups(opts: CallOptions = {}): Promise<AffinityGroup[]> {
     return this.#call('ListAffinityGroups', 'GET', opts, checkAffinityGroup.list, (init) =>
       this.#api.GET(AFFINITY_GROUPS, { params: { path: this.#scope }, ...init }),
     );
   }
 
-  getSecurityGroup(securityGroupId: string, opts: CallOptions = {}): Promise<SecurityGroup> {
+  async getSecurityGroup(securityGroupId: string, opts: CallOptions = {}): Promise<SecurityGroup> {
     const path = { ...this.#scope, securityGroupId: segment('securityGroupId', securityGroupId) };
     return this.#call('GetSecurityGroup', 'GET', opts, checkSecurityGroup.one, (init) =>
       this.#api.GET(SECURITY_GROUP, { params: { path }, ...init }),
     );
   }
 
-  listSecurityGroups(opts: LabelQuery = {}): Promise<SecurityGroup[]> {
+  async listSecurityGroups(opts: LabelQuery = {}): Promise<SecurityGroup[]> {
     const query = opts.labelSelector ? { label_selector: opts.labelSelector } : {};
     return this.#call('ListSecurityGroups', 'GET', opts, checkSecurityGroup.list, (init) =>
       this.#api.GET(SECURITY_GROUPS, { params: { path: this.#scope, query }, ...init }),
     );
   }
 
-  getNetwork(networkId: string, opts: CallOptions = {}): Promise<Network> {
+  async getNetwork(networkId: string, opts: CallOptions = {}): Promise<Network> {
     const path = { ...this.#scope, networkId: segment('networkId', networkId) };
     return this.#call('GetNetwork', 'GET', opts, checkNetwork.one, (init) =>
       this.#api.GET(NETWORK, { params: { path }, ...init }),
     );
   }
 
-  listNetworks(opts: LabelQuery = {}): Promise<Network[]> {
+  async listNetworks(opts: LabelQuery = {}): Promise<Network[]> {
     const query = opts.labelSelector ? { label_selector: opts.labelSelector } : {};
     return this.#call('ListNetworks', 'GET', opts, checkNetwork.list, (init) =>
       this.#api.GET(NETWORKS, { params: { path: this.#scope, query }, ...init }),
     );
   }
 
-  getVolume(volumeId: string, opts: CallOptions = {}): Promise<Volume> {
+  async getVolume(volumeId: string, opts: CallOptions = {}): Promise<Volume> {
     const path = { ...this.#scope, volumeId: segment('volumeId', volumeId) };
     return this.#call('GetVolume', 'GET', opts, checkVolume.one, (init) =>
       this.#api.GET(VOLUME, { params: { path }, ...init }),
     );
   }
 
-  listVolumes(opts: LabelQuery = {}): Promise<Volume[]> {
+  async listVolumes(opts: LabelQuery = {}): Promise<Volume[]> {
     const query = opts.labelSelector ? { label_selector: opts.labelSelector } : {};
     return this.#call('ListVolumes', 'GET', opts, checkVolume.list, (init) =>
       this.#api.GET(VOLUMES, { params: { path: this.#scope, query }, ...init }),

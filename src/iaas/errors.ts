@@ -69,7 +69,7 @@ export class IaasApiError extends Error {
     this.method = init.method;
     this.kind = init.kind;
     this.status = init.status;
-    this.body = init.body;
+    this.body = init.body && { code: init.body.code, msg: scrubSecrets(init.body.msg) };
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
     this.retryable = init.retryable;

@@ -48,7 +48,8 @@ export function parseRetryAfter(
   const v = value.trim();
   if (v === '') return undefined;
   if (/^\d+$/.test(v)) return Number(v) * 1000;
-  if (/^\d/.test(v)) return undefined; // "1.5", "-3": neither form
+  // An HTTP-date always names its weekday and month; "1.5" or "-3" are neither form.
+  if (!/^[A-Za-z]/.test(v)) return undefined;
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);

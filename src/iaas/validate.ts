@@ -134,7 +134,8 @@ function describe(issues: z.core.$ZodIssue[], noun: string, isList: boolean): st
   }
   const more =
     issues.length > 1 ? ` and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''}` : '';
-  const missing = first.code === 'invalid_type' && !('input' in first);
+  // JSON has no undefined: an undefined input is a missing field.
+  const missing = first.code === 'invalid_type' && first.input === undefined;
   if (path.length === 0) {
     const expectedType = first.code === 'invalid_type' ? first.expected : undefined;
     if (expectedType === 'object' || expectedType === undefined)
