@@ -59,7 +59,7 @@ export type IaasAuth =
   | {
       type: 'service-account-key';
       /** A parsed key, or the key JSON as text or object (parsed with parseServiceAccountKey). */
-      key: ServiceAccountKey | string | Record<string, unknown>;
+      key: ServiceAccountKey | string | object;
       /** PEM private key when the key JSON has no credentials.privateKey. */
       privateKey?: string | undefined;
       /** Explicit token URL (option or STACKIT_TOKEN_BASEURL, see resolveIaasConfig). */
