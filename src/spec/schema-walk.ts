@@ -19,7 +19,7 @@ export const fieldDocs = z.registry<FieldDoc>();
 /** Attaches a description and doc metadata to a field schema. */
 export function doc<T extends z.ZodType>(schema: T, description: string, meta: FieldDoc): T {
   const described = schema.describe(description) as T;
-  described.register(fieldDocs, meta);
+  fieldDocs.add(described, meta);
   return described;
 }
 

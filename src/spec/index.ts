@@ -1,0 +1,10 @@
+// The STACKIT driver's configuration surface: providerSpec and Secret validation, their combination
+// for one Machine, and the name rules for servers and labels.
+export type { FieldError } from './field-error.ts';
+export { formatFieldError, formatFieldErrors } from './field-error.ts';
+export * from './names.ts';
+export type { ParseProviderSpecResult, ProviderSpec } from './provider-spec.ts';
+export { bootVolumeSourceTypes, parseProviderSpec, providerSpecSchema } from './provider-spec.ts';
+export * from './resolve.ts';
+export type { ParseSecretOptions, ParseSecretResult, ProviderSecret } from './secret.ts';
+export { credentialFingerprint, parseSecret, secretKeyDocs } from './secret.ts';
