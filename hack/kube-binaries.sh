@@ -30,14 +30,19 @@ fi
 
 # `go version -m` names the module version a binary was built from; it works for all three.
 built_from() { # binary module version
-  go version -m "$1" 2>/dev/null | awk -v m="$2" -v v="$3" '($1=="mod"||$1=="dep") && $2==m && $3==v {ok=1} END {exit !ok}'
+  local info
+  info="$(go version -m "$1" 2>/dev/null)" || return 1
+  awk -v m="$2" -v v="$3" '($1=="mod"||$1=="dep") && $2==m && $3==v {ok=1} END {exit !ok}' <<<"$info"
 }
 
 kas_ok() {
   [[ -x "$BIN/kube-apiserver" ]] && [[ "$("$BIN/kube-apiserver" --version 2>/dev/null)" == "Kubernetes ${K8S_VERSION}" ]]
 }
 etcd_ok() {
-  [[ -x "$BIN/etcd" ]] && "$BIN/etcd" --version 2>/dev/null | grep -qx "etcd Version: ${ETCD_VERSION#v}"
+  # Captured first: `etcd --version | grep -q` would race with SIGPIPE under pipefail.
+  local out
+  [[ -x "$BIN/etcd" ]] && out="$("$BIN/etcd" --version 2>/dev/null)" &&
+    grep -qx "etcd Version: ${ETCD_VERSION#v}" <<<"$out"
 }
 mcm_ok() {
   [[ -x "$BIN/machine-controller-manager" ]] &&
