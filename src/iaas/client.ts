@@ -202,7 +202,8 @@ class StackitIaasClient implements IaasClient {
     this.#policy = { ...defaultRetryPolicy, ...config.retry };
     this.#userAgent = config.userAgent ?? 'machine-controller-manager-provider-stackit';
     this.#tokens = tokenSourceFor(config.auth, config.onRequest);
-    this.#api = createClient<paths>({ baseUrl: endpoint });
+    // A bearer token must never follow a redirect to wherever it points.
+    this.#api = createClient<paths>({ baseUrl: endpoint, redirect: 'error' });
   }
 
   get #scope() {
@@ -428,19 +429,25 @@ class StackitIaasClient implements IaasClient {
         retried: attempt > 1,
         error,
       });
-    const fail = (
-      init: Omit<ConstructorParameters<typeof IaasApiError>[0], 'operation' | 'method' | 'attempts'>,
-    ) => {
-      const err = new IaasApiError({ operation, method, attempts: attempt, ...init });
+    type FailInit = Omit<ConstructorParameters<typeof IaasApiError>[0], 'operation' | 'method' | 'attempts'>;
+    // Failures before the request left (cancelled, deadline, token) are no API request: no event.
+    // A token request reports itself as `ServiceAccountToken`.
+    const failUnsent = (init: FailInit) =>
+      new IaasApiError({ operation, method, attempts: attempt, ...init });
+    const fail = (init: FailInit) => {
       report(init.status, init.kind);
-      return err;
+      return failUnsent(init);
     };
 
     if (opts.signal?.aborted)
-      throw fail({ kind: 'timeout', retryable: true, aborted: true, detail: 'cancelled' });
+      throw failUnsent({ kind: 'timeout', retryable: true, aborted: true, detail: 'cancelled' });
     const remaining = opts.deadline === undefined ? undefined : opts.deadline - Date.now();
     if (remaining !== undefined && remaining <= 0) {
-      throw fail({ kind: 'timeout', retryable: true, detail: 'deadline passed before the request was sent' });
+      throw failUnsent({
+        kind: 'timeout',
+        retryable: true,
+        detail: 'deadline passed before the request was sent',
+      });
     }
 
     let token: string | undefined;
@@ -449,9 +456,9 @@ class StackitIaasClient implements IaasClient {
     } catch (err) {
       if (!(err instanceof TokenRequestError)) throw err;
       if (err.aborted || err.timedOut) {
-        throw fail({ kind: 'timeout', retryable: true, aborted: err.aborted, detail: err.message });
+        throw failUnsent({ kind: 'timeout', retryable: true, aborted: err.aborted, detail: err.message });
       }
-      throw fail({
+      throw failUnsent({
         kind: 'auth',
         status: err.status,
         retryable: err.retryable,
@@ -514,13 +521,16 @@ class StackitIaasClient implements IaasClient {
           requestId: requestIdOf(response),
         });
       }
-      throw fail({
-        kind: 'network',
-        status,
-        retryable: true,
-        outcomeUnknown: maybeDone,
-        detail: networkDetail(err),
-      });
+      const detail = networkDetail(err);
+      if (detail === 'unexpected redirect') {
+        // Redirects are refused (see createClient above); repeating the request changes nothing.
+        throw fail({
+          kind: 'network',
+          retryable: false,
+          detail: 'the API answered with a redirect, which is not followed',
+        });
+      }
+      throw fail({ kind: 'network', status, retryable: true, outcomeUnknown: maybeDone, detail });
     }
 
     const res = sent.response;

@@ -92,20 +92,26 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Runs `attempt` until it succeeds, fails with an error that is not auto-retryable, runs out of
- * attempts, or the next wait would end past the deadline. Always gives up with the last error,
- * annotated with the number of attempts made.
+ * attempts, or the next wait would end past the deadline. Gives up with the last error (or, when
+ * the deadline cut a retry short, the error that caused the retry), annotated with the attempts made.
  */
 export async function withRetries<T>(
   attempt: (n: number) => Promise<T>,
   opts: CallOptions & { policy: RetryPolicy; random?: () => number; now?: () => number },
 ): Promise<T> {
   const now = opts.now ?? Date.now;
+  let previous: IaasApiError | undefined;
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);
     } catch (err) {
       if (!(err instanceof IaasApiError)) throw err;
+      // The deadline cutting a retry short is not the story: the error that caused the retry is.
+      const cutShort =
+        err.kind === 'timeout' && !err.aborted && opts.deadline !== undefined && now() >= opts.deadline;
+      if (cutShort && previous) throw previous.withAttempts(n);
       const last = err.withAttempts(n);
+      previous = last;
       if (n >= opts.policy.maxAttempts || !isAutoRetryable(last)) throw last;
       let delay: number;
       if (last.retryAfterMs !== undefined) {

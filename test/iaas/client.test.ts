@@ -434,9 +434,23 @@ describe('IaaS client: errors and retries', () => {
           deadline,
         }),
       );
-      assert.ok(Date.now() <= deadline + 50, 'returned by the deadline');
+      assert.ok(Date.now() <= deadline + 100, 'returned by the deadline');
       assert.equal(e.status, 503, 'gives up with the last error');
       assert.ok(e.attempts >= 1 && e.attempts < 50);
+    });
+  });
+
+  test('when the deadline cuts a retry short, the error that caused the retry is reported', async () => {
+    let n = 0;
+    const srv = await startServer((_req, res) => {
+      if (++n === 1) json(res, 503, { code: 503, msg: 'unavailable' });
+      // later attempts hang until the deadline
+    });
+    await withServers([srv], async () => {
+      const e = await apiError(client(srv.url).getServer(sid, { deadline: Date.now() + 300 }));
+      assert.equal(e.status, 503);
+      assert.equal(e.attempts, 2);
+      assert.equal(srv.requests.length, 2);
     });
   });
 
@@ -466,6 +480,37 @@ describe('IaaS client: errors and retries', () => {
       events.map((ev) => ev.error),
       ['network', 'network', 'network'],
     );
+  });
+
+  test('a redirect is not followed, so the bearer token stays with the API', async () => {
+    const elsewhere = await startServer((_req, res) => json(res, 200, serverBody()));
+    const srv = await startServer((_req, res) => {
+      res.writeHead(307, { location: `${elsewhere.url}/steal` });
+      res.end();
+    });
+    await withServers([srv, elsewhere], async () => {
+      const e = await apiError(
+        client(srv.url, { auth: { type: 'token', token: 'secret-token' } }).getServer(sid),
+      );
+      assert.equal(e.kind, 'network');
+      assert.equal(e.retryable, false);
+      assert.match(e.message, /redirect/);
+      assert.equal(elsewhere.requests.length, 0);
+      assert.equal(srv.requests.length, 1);
+    });
+  });
+
+  test('no event is reported for an attempt that never sent a request', async () => {
+    const srv = await startServer((_req, res) => json(res, 200, serverBody()));
+    await withServers([srv], async () => {
+      const events: IaasRequestEvent[] = [];
+      const ac = new AbortController();
+      ac.abort();
+      const e = await apiError(client(srv.url, {}, events).getServer(sid, { signal: ac.signal }));
+      assert.equal(e.aborted, true);
+      assert.deepEqual(events, []);
+      assert.equal(srv.requests.length, 0);
+    });
   });
 
   test('a throwing metrics hook does not fail the call', async () => {
