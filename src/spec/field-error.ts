@@ -109,12 +109,15 @@ export function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[], c: Issu
     // Objects say nothing in one line; their fields carry their own errors.
     const showable = input !== undefined && !isPlainObject(input);
     let value: string | undefined = hidden || !showable ? undefined : displayValue(input);
+    const zodDefault = issue.message.startsWith('Invalid');
     if (issue.code === 'invalid_type') {
       const expected = typeWords[issue.expected] ?? issue.expected;
-      if (input === undefined) message = `is required and must be ${expected}`;
-      else if (issue.message.startsWith('Invalid input'))
-        message = `must be ${expected}, not ${kindOf(input)}`;
+      if (input === undefined)
+        message = zodDefault ? `is required and must be ${expected}` : `is required; ${message}`;
+      else if (zodDefault) message = `must be ${expected}, not ${kindOf(input)}`;
       if (typeof input === 'object' && input !== null) value = undefined;
+    } else if (issue.code === 'invalid_value' && input === undefined) {
+      message = `is required; ${message}`;
     }
     const params = issue.code === 'custom' ? issue.params : undefined;
     if (params && 'value' in params) {
