@@ -134,7 +134,7 @@ export class Auth {
     }
     if (!kid) return 'assertion header has no kid';
     const key = this.store.keys.get(kid);
-    if (!key) return 'unknown key id';
+    if (!key) return `Key with kid ${kid.slice(0, 64)} was not found`;
     if (!keyUsable(key)) return 'service account key is not active';
     try {
       const pub = await importSPKI(key.publicKey, 'RS512');

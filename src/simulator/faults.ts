@@ -85,9 +85,9 @@ export class Faults {
     this.profile = parseFaultProfile(profile);
   }
 
-  /** The operation's rule: its own fields override those of '*'. */
+  /** The operation's rule: its own fields override those of '*' ('*' covers IaaS operations, not `Token`). */
   forOperation(operationId: string): OperationFault | undefined {
-    const all = this.profile.operations?.['*'];
+    const all = operationId === 'Token' ? undefined : this.profile.operations?.['*'];
     const own = this.profile.operations?.[operationId];
     if (!all && !own) return undefined;
     return { ...all, ...own };

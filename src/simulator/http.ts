@@ -123,6 +123,34 @@ export function createRequestListener(engine: Engine, admin: AdminControl): Requ
           path,
         };
       }
+      // The token endpoint takes the faults configured for the pseudo-operation `Token`.
+      const rule = engine.faults.forOperation('Token');
+      const delay = engine.faults.latencyMs(rule);
+      if (delay > 0) {
+        engine.counters.fault('latency');
+        await sleep(delay);
+      }
+      if (rule && engine.faults.rollRate(rule.rateLimitRate)) {
+        engine.counters.fault('rateLimit');
+        const headers = { 'retry-after': String(rule.retryAfterSeconds ?? 1) };
+        return {
+          reply: { status: 429, body: { error: 'too_many_requests' }, headers },
+          operation: 'Token',
+          path,
+        };
+      }
+      if (rule && engine.faults.rollRate(rule.errorRate)) {
+        engine.counters.fault('error');
+        const status = rule.errorStatus ?? 500;
+        return {
+          reply: {
+            status,
+            body: { error: 'server_error', error_description: rule.errorMessage ?? 'simulated error' },
+          },
+          operation: 'Token',
+          path,
+        };
+      }
       const r = await engine.auth.token(new URLSearchParams(raw.toString('utf8')));
       return {
         reply: { status: r.status, body: r.body, headers: { 'cache-control': 'no-store' } },

@@ -167,6 +167,22 @@ describe('fault injection', () => {
     assert.equal((await list()).status, 200);
   });
 
+  test('the token endpoint takes faults named Token only', async () => {
+    const post = () =>
+      fetch(sim.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=password',
+      });
+    sim.setFaults({ operations: { '*': { errorRate: 1 } } });
+    assert.equal((await post()).status, 400, 'a wildcard leaves the token endpoint alone');
+    sim.setFaults({ operations: { Token: { rateLimitRate: 1, retryAfterSeconds: 3 } } });
+    const r = await post();
+    assert.equal(r.status, 429);
+    assert.equal(r.headers.get('retry-after'), '3');
+    assert.equal(sim.counters().byOperationAndStatus.Token?.['429'], 1);
+  });
+
   test('the same randomSeed gives the same fault decisions', async () => {
     const outcomes: string[] = [];
     for (let run = 0; run < 2; run++) {
