@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
+import { repoRoot } from '../harness/binaries.ts';
 import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
 import { type NodeSimulator, type SimulatedServer, startNodeSimulator } from '../harness/node-simulator.ts';
-import { waitFor } from '../harness/processes.ts';
+import { type ManagedProcess, startProcess, waitFor } from '../harness/processes.ts';
 
 // Stand-in for the STACKIT simulator's admin endpoint: GET /admin/servers over real HTTP.
 function fakeAdminEndpoint(servers: Map<string, SimulatedServer>, itemShape: 'wrapped' | 'flat') {
@@ -49,6 +51,7 @@ describe('node simulator (fake kubelet)', () => {
   let core: CoreV1Api;
   const admins: Server[] = [];
   const sims: NodeSimulator[] = [];
+  const children: ManagedProcess[] = [];
 
   const getNode = async (name: string) => core.readNode({ name }).catch(() => undefined);
 
@@ -59,6 +62,7 @@ describe('node simulator (fake kubelet)', () => {
 
   after(async () => {
     await Promise.all(sims.map((s) => s.stop()));
+    await Promise.all(children.map((c) => c.stop()));
     await Promise.all(admins.map((a) => new Promise((resolve) => a.close(resolve))));
     await target?.stop();
   });
@@ -155,6 +159,54 @@ describe('node simulator (fake kubelet)', () => {
       what: 'the Node of a deleted server to be removed',
     });
     assert.equal(sim.nodeState('healthy-1'), 'deleted');
+    assert.deepEqual(sim.errors, []);
+  });
+
+  test('works against the real STACKIT simulator CLI', async () => {
+    const simulator = startProcess({
+      name: 'stackit-simulator',
+      command: process.execPath, // Node 24 under `npx node` / npm scripts
+      args: [join(repoRoot, 'src/simulator/main.ts'), '--port', '0', '--no-auth', '--boot-delay', '200'],
+      logDir: target.logDir,
+    });
+    children.push(simulator);
+    const [, url] = await simulator.waitForLog(/listening on (http:\/\/\S+)/, 30_000);
+    const [, projectId, region, networkId, imageId] = await simulator.waitForLog(
+      /default project: (\S+)\s+region (\S+)\s+network (\S+)\s+image (\S+)/,
+    );
+    const sim = startNodeSimulator({
+      simulatorUrl: url as string,
+      targetKubeConfig: target.kubeConfig,
+      joinDelayMs: 200,
+      pollIntervalMs: 100,
+    });
+    sims.push(sim);
+
+    const res = await fetch(`${url}/v2/projects/${projectId}/regions/${region}/servers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'real-sim-1',
+        machineType: 't1.2',
+        availabilityZone: `${region}-1`,
+        bootVolume: { source: { type: 'image', id: imageId }, size: 20 },
+        networking: { networkId },
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const created = (await res.json()) as { id: string };
+
+    await waitFor(async () => condition(await getNode('real-sim-1'), 'Ready') === 'True', {
+      timeoutMs: 15_000,
+      what: 'Node real-sim-1 Ready',
+      process: simulator,
+    });
+    const node = await getNode('real-sim-1');
+    assert.equal(node?.spec?.providerID, `stackit://${created.id}`);
+    assert.match(
+      node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
+      /^\d+\.\d+\.\d+\.\d+$/,
+    );
     assert.deepEqual(sim.errors, []);
   });
 });

@@ -36,8 +36,8 @@ export interface ManagedProcess {
   readLog(): string;
   /** Last `lines` lines of the output, for error messages. */
   tail(lines?: number): string;
-  /** Resolves once the output matches; rejects on timeout or if the process exits first. */
-  waitForLog(pattern: RegExp | string, timeoutMs?: number): Promise<void>;
+  /** Resolves with the first match once the output matches; rejects on timeout or if the process exits first. */
+  waitForLog(pattern: RegExp | string, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** SIGTERM, then SIGKILL after graceMs; resolves once the process is gone. */
   stop(graceMs?: number): Promise<ExitStatus>;
 }
@@ -93,13 +93,19 @@ export function startProcess(opts: StartProcessOptions): ManagedProcess {
     readLog,
     tail: (lines = 30) => readLog().trimEnd().split('\n').slice(-lines).join('\n'),
     async waitForLog(pattern, timeoutMs = 60_000) {
-      const matches = (text: string) =>
-        typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
-      await waitFor(() => matches(readLog()), {
-        timeoutMs,
-        what: `${opts.name} to log ${String(pattern)}`,
-        process: handle,
-      });
+      const re =
+        typeof pattern === 'string'
+          ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          : new RegExp(pattern.source, pattern.flags.replace('g', ''));
+      let match: RegExpMatchArray | null = null;
+      await waitFor(
+        () => {
+          match = re.exec(readLog());
+          return match !== null;
+        },
+        { timeoutMs, what: `${opts.name} to log ${String(pattern)}`, process: handle },
+      );
+      return match as unknown as RegExpMatchArray;
     },
     async stop(graceMs = 10_000) {
       if (status !== undefined) return status;
