@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { docPath, renderDoc } from '../../scripts/gen-machine-class-doc.ts';
+import { providerSpecSchema } from '../../src/spec/provider-spec.ts';
+import { objectShape } from '../../src/spec/schema-walk.ts';
+import { secretKeyDocs } from '../../src/spec/secret.ts';
+
+describe('docs/machine-class.md', () => {
+  test('is up to date with the schemas and samples (regenerate: npx node scripts/gen-machine-class-doc.ts)', () => {
+    assert.equal(readFileSync(docPath, 'utf8'), renderDoc());
+  });
+
+  test('documents every providerSpec field, nested ones included, and every Secret key', () => {
+    const doc = renderDoc();
+    const walk = (shape: Record<string, unknown>, prefix: string): string[] =>
+      Object.entries(shape).flatMap(([k, s]) => {
+        const nested = objectShape(s as never);
+        return [`${prefix}${k}`, ...(nested ? walk(nested, `${prefix}${k}.`) : [])];
+      });
+    const fields = walk(providerSpecSchema.shape, '');
+    assert.ok(fields.includes('bootVolume.source.type'));
+    for (const f of fields) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${f}\` |`));
+      assert.ok(row, `no row for ${f}`);
+      const description = row.split(' | ').at(-1) ?? '';
+      assert.ok(description.length > 10, `no description for ${f}`);
+    }
+    for (const k of secretKeyDocs)
+      assert.ok(doc.includes(`| \`${k.key}\` |`), `no row for Secret key ${k.key}`);
+  });
+});
