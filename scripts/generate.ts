@@ -46,7 +46,23 @@ const crdTypes: Generator = {
   name: 'machine.sapcloud.io/v1alpha1 types (json-schema-to-typescript)',
   async run() {
     const kinds = ['machineclasses', 'machines', 'machinesets', 'machinedeployments'];
-    let out = header('api/mcm-crds/*.yaml');
+    // The CRDs type metadata as a bare object; Kubernetes' ObjectMeta is what arrives.
+    let out = `${header('api/mcm-crds/*.yaml')}export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  [k: string]: unknown;
+}
+
+`;
     for (const plural of kinds) {
       const crd = YAML.parse(
         readFileSync(join(root, `api/mcm-crds/machine.sapcloud.io_${plural}.yaml`), 'utf8'),
@@ -54,6 +70,7 @@ const crdTypes: Generator = {
       const kind: string = crd.spec.names.kind;
       const schema = crd.spec.versions.find((v: { name: string }) => v.name === 'v1alpha1').schema
         .openAPIV3Schema;
+      schema.properties.metadata = { tsType: 'ObjectMeta' };
       const ts = await compile(stripKubeExtensions(schema) as Parameters<typeof compile>[0], kind, {
         bannerComment: '',
         additionalProperties: false,

@@ -1,0 +1,46 @@
+// GetMachineStatus: OK with addresses when the Machine's server exists; NotFound when it does not.
+// While MCM has no ProviderID yet, a server that is not ACTIVE is reported NotFound so MCM goes on
+// calling CreateMachine, which owns waiting for ACTIVE and replacing ERROR servers (create-machine.ts).
+// Uninitialized asks MCM to call InitializeMachine: the NICs lack the wanted allowedAddresses.
+import type { GetMachineStatusResponse } from '../../driver/types.ts';
+import type { Server } from '../../iaas/index.ts';
+import { Code, MachineError } from '../../mcm/errors.ts';
+import { addressesOf } from './addresses.ts';
+import { nicsNeedingAllowedAddresses } from './allowed-addresses.ts';
+import { pickServer, providerIdOf, serverById, serverIdFromProviderId, serversOfMachine } from './lookup.ts';
+import type { MachineContext } from './machine-context.ts';
+
+export async function findMachineServer(mc: MachineContext): Promise<Server | undefined> {
+  const id = serverIdFromProviderId(mc);
+  if (id) return serverById(mc, id);
+  return pickServer(mc, await serversOfMachine(mc)).server;
+}
+
+export async function getMachineStatus(mc: MachineContext): Promise<GetMachineStatusResponse> {
+  const server = await findMachineServer(mc);
+  if (!server) {
+    throw new MachineError(Code.NotFound, `no server found for machine ${mc.ref.name}`);
+  }
+  if (!mc.providerId && server.status !== 'ACTIVE') {
+    throw new MachineError(
+      Code.NotFound,
+      `server ${server.name} (${server.id}) of machine ${mc.ref.name} is ${server.status}, not ACTIVE yet`,
+    );
+  }
+  const identity = {
+    providerId: providerIdOf(mc, server),
+    nodeName: server.name,
+    addresses: addressesOf(server),
+  };
+  if (
+    server.status === 'ACTIVE' &&
+    nicsNeedingAllowedAddresses(server, mc.spec?.allowedAddresses ?? []).length > 0
+  ) {
+    throw new MachineError(
+      Code.Uninitialized,
+      `server ${server.name} (${server.id}) lacks the allowedAddresses ${(mc.spec?.allowedAddresses ?? []).join(', ')} on its NICs`,
+      { partial: identity },
+    );
+  }
+  return identity;
+}

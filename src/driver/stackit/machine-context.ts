@@ -1,0 +1,28 @@
+// What every driver method works with once the request is resolved (see resolve.ts): the validated
+// spec, the IaaS client for the request's credential, and the class's shared server inventory.
+import type { IaasClient } from '../../iaas/index.ts';
+import type { ProviderSpec, ServerSettings } from '../../spec/index.ts';
+import type { Logger } from '../../util/log.ts';
+import type { CallOptions, ServerInventory } from './inventory.ts';
+import type { MachineRef } from './server-identity.ts';
+
+export interface ClassContext {
+  className: string;
+  namespace: string;
+  projectId: string;
+  region: string;
+  client: IaasClient;
+  inventory: ServerInventory;
+  call: CallOptions;
+  log: Logger;
+}
+
+export interface MachineContext extends ClassContext {
+  ref: MachineRef;
+  /** The Machine's spec.providerID ('' until MCM stored one). */
+  providerId: string;
+  /** Undefined only in the delete flow when the class no longer validates (deletion must still work). */
+  spec: ProviderSpec | undefined;
+  /** Region, networking, boot source and user data as providerSpec and Secret combine them. */
+  settings: ServerSettings | undefined;
+}
