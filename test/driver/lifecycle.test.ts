@@ -1,0 +1,141 @@
+// The STACKIT driver against the simulator over HTTP: what a Machine's life looks like to MCM.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  codeOf,
+  ctx,
+  type Env,
+  mcmCreate,
+  mcmDelete,
+  minimalSpec,
+  request,
+  sleep,
+  startEnv,
+  withProviderId,
+} from './helpers.ts';
+
+describe('STACKIT driver lifecycle', () => {
+  let env: Env;
+  before(async () => {
+    env = await startEnv();
+  });
+  after(() => env.close());
+
+  test('create -> ACTIVE -> Running identity -> delete -> gone, with few API calls', async () => {
+    env.sim.resetCounters();
+    const spec = minimalSpec(env, { allowedAddresses: ['10.96.0.0/11', '100.64.0.0/12'] });
+    const req = request(env, 'shoot--test-worker-a-1', spec);
+    const first = await env.driver.createMachine(req, ctx()).catch((e) => e);
+    assert.equal(first.code, 14, 'CreateMachine answers Unavailable while the server boots');
+    assert.match(first.message, /CREATING/);
+
+    const { providerId, nodeName } = await mcmCreate(env, req);
+    const [server] = env.sim.servers().filter((s) => s.name === 'shoot--test-worker-a-1');
+    assert.ok(server);
+    assert.equal(providerId, `stackit://${env.sim.defaults.projectId}/${server.id}`);
+    assert.equal(nodeName, 'shoot--test-worker-a-1');
+    assert.equal(server.status, 'ACTIVE');
+    for (const nic of server.nics ?? []) {
+      assert.deepEqual([...(nic.allowedAddresses ?? [])].sort(), ['10.96.0.0/11', '100.64.0.0/12']);
+    }
+    const status = await env.driver.getMachineStatus(withProviderId(req, providerId), ctx());
+    assert.equal(status.providerId, providerId);
+    assert.ok(status.addresses?.some((a) => a.type === 'InternalIP' && a.address === server.nics?.[0]?.ipv4));
+
+    await mcmDelete(env, withProviderId(req, providerId));
+    assert.equal(env.sim.servers().filter((s) => s.id === server.id).length, 0);
+    const after = await codeOf(env.driver.getMachineStatus(withProviderId(req, providerId), ctx()));
+    assert.equal(after, 5, 'NotFound once the server is gone');
+
+    const c = env.sim.counters().byOperation;
+    assert.equal(c.CreateServer, 1);
+    assert.equal(c.DeleteServer, 1);
+    assert.equal(c.GetServer ?? 0, 1, 'one GET proves the server gone');
+  });
+
+  test('CreateMachine is idempotent: concurrent and repeated calls make one server', async () => {
+    const req = request(env, 'idem-1', minimalSpec(env));
+    await Promise.all([1, 2, 3].map(() => env.driver.createMachine(req, ctx()).catch(() => undefined)));
+    await env.driver.createMachine(req, ctx()).catch(() => undefined);
+    const { providerId } = await mcmCreate(env, req);
+    const servers = env.sim.servers().filter((s) => s.labels?.['kubernetes.io/machine'] === 'idem-1');
+    assert.equal(servers.length, 1);
+    assert.ok(providerId.endsWith(servers[0]!.id));
+    await mcmDelete(env, withProviderId(req, providerId));
+  });
+
+  test('a create whose response was lost is found again, not duplicated', async () => {
+    env.sim.setFaults({
+      operations: { CreateServer: { errorRate: 1, errorStatus: 502, errorAfterCommit: true } },
+    });
+    const req = request(env, 'lost-response-1', minimalSpec(env));
+    const code = await codeOf(env.driver.createMachine(req, ctx()));
+    assert.equal(code, 14, '502 on create is Unavailable');
+    env.sim.setFaults({});
+    const { providerId } = await mcmCreate(env, req);
+    const servers = env.sim
+      .servers()
+      .filter((s) => s.labels?.['kubernetes.io/machine'] === 'lost-response-1');
+    assert.equal(servers.length, 1, 'the server the lost response created is adopted');
+    await mcmDelete(env, withProviderId(req, providerId));
+  });
+
+  test('a duplicate server of one Machine is deleted, the other kept', async () => {
+    const req = request(env, 'dup-1', minimalSpec(env));
+    const { providerId } = await mcmCreate(env, req);
+    const keep = providerId.split('/').pop()!;
+    // A second server with the same labels, as a crashed controller could have left behind.
+    const orig = env.sim.servers().find((s) => s.id === keep)!;
+    const res = await fetch(`${env.sim.url}/v2/projects/${env.sim.defaults.projectId}/regions/eu01/servers`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await env.sim.mintAccessToken(JSON.parse(env.keyJson).credentials.kid)}`,
+      },
+      body: JSON.stringify({
+        name: 'dup-1',
+        machineType: orig.machineType,
+        imageId: env.sim.defaults.imageId,
+        networking: { networkId: env.sim.defaults.networkId },
+        labels: orig.labels,
+        metadata: orig.metadata,
+      }),
+    });
+    assert.equal(res.status, 201);
+    const dupId = ((await res.json()) as { id: string }).id;
+    await env.driver.createMachine(withProviderId(req, providerId), ctx());
+    await sleep(300);
+    const left = env.sim.servers().filter((s) => s.labels?.['kubernetes.io/machine'] === 'dup-1');
+    assert.deepEqual(
+      left.map((s) => s.id),
+      [keep],
+    );
+    assert.notEqual(dupId, keep);
+    await mcmDelete(env, withProviderId(req, providerId));
+  });
+
+  test('DeleteMachine works from the ProviderID alone (safety controller) and never by label then', async () => {
+    const a = request(env, 'orphan-owner', minimalSpec(env));
+    const { providerId } = await mcmCreate(env, a);
+    // A dummy Machine as the safety controller builds it: name + ProviderID of another server.
+    const other = request(env, 'orphan-owner', minimalSpec(env), {
+      providerID: `stackit://${env.sim.defaults.projectId}/00000000-0000-4000-8000-000000000000`,
+    });
+    assert.equal(await codeOf(env.driver.deleteMachine(other, ctx())), 'OK', 'absent server: nothing to do');
+    assert.equal(
+      env.sim.servers().filter((s) => providerId.endsWith(s.id)).length,
+      1,
+      'the label twin survives',
+    );
+    await mcmDelete(env, withProviderId(a, providerId));
+    assert.equal(env.sim.servers().filter((s) => providerId.endsWith(s.id)).length, 0);
+  });
+
+  test('DeleteMachine without a ProviderID deletes what the create made (by label)', async () => {
+    const req = request(env, 'no-pid-delete', minimalSpec(env));
+    await env.driver.createMachine(req, ctx()).catch(() => undefined);
+    assert.equal(env.sim.servers().filter((s) => s.name === 'no-pid-delete').length, 1);
+    await mcmDelete(env, req);
+    assert.equal(env.sim.servers().filter((s) => s.name === 'no-pid-delete').length, 0);
+  });
+});
