@@ -6,6 +6,18 @@ import { providerSpecSchema } from '../../src/spec/provider-spec.ts';
 import { objectShape } from '../../src/spec/schema-walk.ts';
 import { secretKeyDocs } from '../../src/spec/secret.ts';
 
+/** The cells of the table row whose first cell is `name` in backticks. */
+function rowCells(doc: string, name: string): string[] | undefined {
+  for (const line of doc.split('\n')) {
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim());
+    if (cells[0] === `\`${name}\``) return cells;
+  }
+  return undefined;
+}
+
 describe('docs/machine-class.md', () => {
   test('is up to date with the schemas and samples (regenerate: npx node scripts/gen-machine-class-doc.ts)', () => {
     assert.equal(readFileSync(docPath, 'utf8'), renderDoc());
@@ -21,12 +33,11 @@ describe('docs/machine-class.md', () => {
     const fields = walk(providerSpecSchema.shape, '');
     assert.ok(fields.includes('bootVolume.source.type'));
     for (const f of fields) {
-      const row = doc.split('\n').find((l) => l.startsWith(`| \`${f}\` |`));
-      assert.ok(row, `no row for ${f}`);
-      const description = row.split(' | ').at(-1) ?? '';
+      const cells = rowCells(doc, f);
+      assert.ok(cells, `no row for ${f}`);
+      const description = cells.at(-1) ?? '';
       assert.ok(description.length > 10, `no description for ${f}`);
     }
-    for (const k of secretKeyDocs)
-      assert.ok(doc.includes(`| \`${k.key}\` |`), `no row for Secret key ${k.key}`);
+    for (const k of secretKeyDocs) assert.ok(rowCells(doc, k.key), `no row for Secret key ${k.key}`);
   });
 });
