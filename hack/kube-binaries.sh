@@ -51,17 +51,20 @@ mcm_ok() {
 
 # build NAME WRAPPER_DIR PACKAGE [LDFLAGS]: builds into a temp name, then renames, so an interrupted
 # build never leaves a binary that looks finished.
+BUILD_TMP=""
+trap '[[ -z "$BUILD_TMP" ]] || rm -f "$BUILD_TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 build() {
-  local name="$1" dir="$2" pkg="$3" ldflags="${4:-}" tmp start
-  tmp="$(mktemp "$BIN/.$name.XXXXXX")"
-  trap 'rm -f "$tmp"' EXIT
+  local name="$1" dir="$2" pkg="$3" ldflags="${4:-}" start
+  BUILD_TMP="$(mktemp "$BIN/.$name.XXXXXX")"
   start=$SECONDS
   (cd "$HACK/tools/$dir" &&
-    go build -trimpath -buildvcs=false -ldflags "-s -w $ldflags" -o "$tmp" "$pkg") >&2 ||
+    go build -trimpath -buildvcs=false -ldflags "-s -w $ldflags" -o "$BUILD_TMP" "$pkg") >&2 ||
     die "building $name failed (wrapper module hack/tools/$dir; see the go output above)"
-  chmod +x "$tmp"
-  mv -f "$tmp" "$BIN/$name"
-  trap - EXIT
+  chmod +x "$BUILD_TMP"
+  mv -f "$BUILD_TMP" "$BIN/$name"
+  BUILD_TMP=""
   log "built $name in $((SECONDS - start)) s"
 }
 
@@ -87,7 +90,7 @@ if etcd_ok; then log "etcd ${ETCD_VERSION}: cached"; else
 fi
 
 if kas_ok; then log "kube-apiserver ${K8S_VERSION}: cached"; else
-  log "building kube-apiserver ${K8S_VERSION} (cold: ~10 min on 2 cores, warm: ~1 min)..."
+  log "building kube-apiserver ${K8S_VERSION} (cold: ~5-10 min on 2 cores, seconds with a warm Go build cache)..."
   build kube-apiserver kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$KAS_LDFLAGS"
   kas_ok || die "the built kube-apiserver does not report 'Kubernetes ${K8S_VERSION}'"
 fi
