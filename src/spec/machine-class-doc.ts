@@ -147,10 +147,8 @@ export function renderMachineClassDoc(samples: DocSamples): string {
   p(
     '  `providerSpec.userData`, but no bootstrap token can be put there, so that field is for non-Gardener use.',
   );
-  p(
-    '- Credentials are keyed by a SHA-256 fingerprint of project and credentials: a rotated Secret gets a new',
-  );
-  p('  IaaS client on the next call, without a restart.');
+  p('- `credentialFingerprint` (src/spec/secret.ts) hashes project and credentials (SHA-256), so the driver');
+  p('  can keep one IaaS client per credential: a rotated Secret means a new client on the next call.');
   p(
     '- The sample Secrets hold a placeholder instead of a key and therefore fail the key-structure check until',
   );
