@@ -1,7 +1,119 @@
+// machine-controller is Gardener MCM's machine controller (app.Run) with a driver that forwards
+// every call over gRPC to the TypeScript driver plugin, run as a hashicorp/go-plugin subprocess.
 package main
 
 import (
-	_ "github.com/gardener/machine-controller-manager/pkg/util/provider/app"
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gardener/machine-controller-manager/pkg/handlers"
+	"github.com/gardener/machine-controller-manager/pkg/util/provider/app"
+	"github.com/gardener/machine-controller-manager/pkg/util/provider/app/options"
+	"github.com/spf13/pflag"
+	"k8s.io/component-base/cli/flag"
+	"k8s.io/component-base/logs"
+	"k8s.io/klog/v2"
+
+	_ "github.com/gardener/machine-controller-manager/pkg/util/client/metrics/prometheus" // client metric registration
+	_ "github.com/gardener/machine-controller-manager/pkg/util/reflector/prometheus"      // reflector metric registration
+	_ "github.com/gardener/machine-controller-manager/pkg/util/workqueue/prometheus"      // workqueue metric registration
+
+	"mcm-provider-stackit/cmd/machine-controller/internal/bridge"
+	"mcm-provider-stackit/cmd/machine-controller/internal/plugin"
 )
 
-func main() {}
+// pluginOptions are this binary's own flags; all start with --driver- so they cannot clash with MCM's.
+type pluginOptions struct {
+	command        string
+	callTimeout    time.Duration
+	healthInterval time.Duration
+	healthTimeout  time.Duration
+	startTimeout   time.Duration
+}
+
+func (o *pluginOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.command, "driver-plugin-command", "",
+		"Command line of the driver plugin, split on whitespace (default: $"+plugin.EnvCommand+
+			", else node <dir>/dist/src/plugin/main.js found at or above the executable's directory)")
+	fs.DurationVar(&o.callTimeout, "driver-call-timeout", 60*time.Second,
+		"Deadline of each driver call; MCM itself sets none. Exceeding it yields DeadlineExceeded (retried after 5s)")
+	fs.DurationVar(&o.healthInterval, "driver-plugin-health-interval", 10*time.Second,
+		"How often the plugin's gRPC health service is probed (0 disables); /healthz reports failures, 3 in a row restart the plugin")
+	fs.DurationVar(&o.healthTimeout, "driver-plugin-health-timeout", 5*time.Second, "Timeout of one plugin health probe")
+	fs.DurationVar(&o.startTimeout, "driver-plugin-start-timeout", time.Minute, "Time the plugin may take to start and complete the handshake")
+}
+
+// supervised adapts the plugin supervisor to the bridge's interface.
+type supervised struct{ *plugin.Supervisor }
+
+func (s supervised) Acquire(ctx context.Context) (bridge.Conn, error) {
+	inst, err := s.Supervisor.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return inst, nil
+}
+
+func main() {
+	s := options.NewMCServer()
+	s.AddFlags(pflag.CommandLine)
+	var po pluginOptions
+	po.addFlags(pflag.CommandLine)
+	flag.InitFlags()
+	logs.InitLogs()
+	defer logs.FlushLogs()
+
+	if err := run(s, &po); err != nil {
+		logs.FlushLogs()
+		fmt.Fprintf(os.Stderr, "%v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(s *options.MCServer, po *pluginOptions) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("locate executable: %w", err)
+	}
+	command, err := plugin.ResolveCommand(po.command, os.Getenv, exe)
+	if err != nil {
+		return err
+	}
+	sup := plugin.NewSupervisor(plugin.Config{Command: command, StartTimeout: po.startTimeout})
+	defer sup.Close()
+
+	// Start the plugin before the controller so a broken plugin setup fails at start-up, visibly.
+	startCtx, cancel := context.WithTimeout(context.Background(), po.startTimeout)
+	_, err = sup.Acquire(startCtx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("driver plugin: %w", err)
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	if po.healthInterval > 0 {
+		// MCM's /healthz is a package-level flag (pkg/handlers) that app.Run sets once when serving;
+		// the watcher clears it while the plugin is unhealthy and sets it again on recovery.
+		go sup.Watch(ctx, po.healthInterval, po.healthTimeout, 3, handlers.UpdateHealth)
+	}
+
+	// app.Run never returns on success and installs no signal handling: stop the plugin on
+	// SIGTERM/SIGINT so no orphan is left behind (the plugin also exits when its parent dies).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		sig := <-sigs
+		klog.Infof("received %s, stopping the driver plugin", sig)
+		stop()
+		sup.Close()
+		logs.FlushLogs()
+		os.Exit(0)
+	}()
+
+	return app.Run(s, bridge.New(supervised{sup}, po.callTimeout, "stackit"))
+}
