@@ -5,12 +5,14 @@
 // |-------------------------------------------------|-------------------|--------------------------------|
 // | providerSpec / Secret invalid, HTTP 400, 422    | InvalidArgument   | 3 min / 10 min (fix the class)  |
 // | HTTP 401, token request refused                 | Unauthenticated   | 3 min / 10 min (fix the key)    |
+// | HTTP 404 of a resource a create references      | InvalidArgument   | 3 min (fix the class)           |
 // | HTTP 403                                        | PermissionDenied  | 3 min / 10 min (fix the roles)  |
 // | HTTP 403/400 naming a quota; server ERROR "no   | ResourceExhausted | --resource-exhausted-retry      |
 // |   valid host" / capacity                        |                   |   (10 min) / 10 min             |
 // | HTTP 404                                        | NotFound          | (create: creates; delete: done) |
 // | HTTP 409                                        | Aborted           | 5 s                             |
-// | HTTP 429, 5xx, network error, timeout,          | Unavailable       | 5 s                             |
+// | HTTP 429, 5xx, network error, timeout, token    | Unavailable       | 5 s                             |
+// |   endpoint down,                                |                   |                                 |
 // |   malformed response, server still in progress  |                   |                                 |
 // | anything else (a bug, an unexpected state)      | Internal          | 3 min / 10 min                  |
 //
@@ -47,6 +49,12 @@ export function classifyIaasError(e: IaasApiError): Classified {
         hint: 'the STACKIT API sent a response that does not match its spec; retrying',
       };
     case 'auth':
+      if (e.retryable) {
+        return {
+          code: Code.Unavailable,
+          hint: 'the STACKIT token endpoint could not be reached or failed; retrying',
+        };
+      }
       return {
         code: Code.Unauthenticated,
         hint: 'check the service account key in the Secret (serviceAccountKey / serviceaccount.json)',

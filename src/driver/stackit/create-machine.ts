@@ -30,7 +30,16 @@ export async function createMachine(mc: MachineContext, state: DriverState): Pro
       created = await mc.client.createServer(payload, mc.call);
     } catch (e) {
       // A failed POST may still have created the server: the next call's fresh lookup finds it.
-      throw toMachineError(e, `creating server ${payload.name} for machine ${mc.ref.name}`);
+      const err = toMachineError(e, `creating server ${payload.name} for machine ${mc.ref.name}`);
+      // A 404 on create means something the class references (image, network, volume...) is missing.
+      if (err.code === Code.NotFound) {
+        throw new MachineError(
+          Code.InvalidArgument,
+          `${err.message}: check the IDs the MachineClass references`,
+          { cause: e },
+        );
+      }
+      throw err;
     }
     mc.inventory.upsert(created);
     mc.log.info({ machine: mc.ref.name, serverId: created.id }, 'server created');
