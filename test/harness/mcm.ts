@@ -2,7 +2,6 @@
 // the safety controller; no provider) against a harness control plane, with the flags of MCM's
 // Makefile `start` target.
 import { join } from 'node:path';
-import { resolveBinDir } from './binaries.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { freePort, type ManagedProcess, startProcess, waitForUrl } from './processes.ts';
 
@@ -32,7 +31,7 @@ export async function startMachineControllerManager(
   cp: ControlPlane,
   opts: MachineControllerManagerOptions,
 ): Promise<MachineControllerManager> {
-  const binDir = opts.binDir ?? cp.binDir ?? (await resolveBinDir());
+  const binDir = opts.binDir ?? cp.binDir;
   const port = await freePort();
   const proc = startProcess({
     name: `machine-controller-manager-${opts.namespace}`,
