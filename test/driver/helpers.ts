@@ -187,3 +187,16 @@ export async function mcmDelete(env: Env, req: MachineRequest, maxPasses = 80): 
 
 export const withProviderId = (req: MachineRequest, providerID: string): MachineRequest =>
   ({ ...req, machine: { ...req.machine, spec: { ...req.machine.spec, providerID } } }) as MachineRequest;
+
+/** GET an IaaS path of the default project as the test's service account. */
+export async function apiGet(env: Env, path: string): Promise<Record<string, unknown>> {
+  const token = await env.sim.mintAccessToken(JSON.parse(env.keyJson).credentials.kid);
+  const res = await fetch(
+    `${env.sim.url}/v2/projects/${env.sim.defaults.projectId}/regions/${env.sim.defaults.region}${path}`,
+    {
+      headers: { authorization: `Bearer ${token}` },
+    },
+  );
+  if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
+  return (await res.json()) as Record<string, unknown>;
+}
