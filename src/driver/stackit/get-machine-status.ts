@@ -6,6 +6,7 @@ import type { GetMachineStatusResponse } from '../../driver/types.ts';
 import type { Server } from '../../iaas/index.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
 import { addressesOf } from './addresses.ts';
+import { adoptIfLegacy } from './adopt-legacy.ts';
 import { nicsNeedingAllowedAddresses } from './allowed-addresses.ts';
 import { pickServer, providerIdOf, serverById, serverIdFromProviderId, serversOfMachine } from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';
@@ -17,10 +18,11 @@ export async function findMachineServer(mc: MachineContext): Promise<Server | un
 }
 
 export async function getMachineStatus(mc: MachineContext): Promise<GetMachineStatusResponse> {
-  const server = await findMachineServer(mc);
-  if (!server) {
+  const found = await findMachineServer(mc);
+  if (!found) {
     throw new MachineError(Code.NotFound, `no server found for machine ${mc.ref.name}`);
   }
+  const server = await adoptIfLegacy(mc, found);
   if (!mc.providerId && server.status !== 'ACTIVE') {
     throw new MachineError(
       Code.NotFound,
