@@ -191,7 +191,11 @@ func (s *Supervisor) retireLocked(inst *Instance, reason string) {
 		s.cur = nil
 	}
 	inst.retire.Do(func() {
-		klog.Warningf("driver plugin (pid %d) retired: %s; the next call starts a new one", inst.pid, reason)
+		if s.closed {
+			klog.Infof("driver plugin (pid %d) stopping: %s", inst.pid, reason)
+		} else {
+			klog.Warningf("driver plugin (pid %d) retired: %s; the next call starts a new one", inst.pid, reason)
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()

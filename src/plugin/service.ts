@@ -1,0 +1,158 @@
+// The DriverService gRPC handlers: decode the request, call the Driver with a deadline-bound
+// CallContext, and answer with the result or the driver's error in the response's `error` field.
+// gRPC status is always OK here; gRPC-level errors are left to the transport (see driver.proto).
+import type { handleUnaryCall, ServerUnaryCall } from '@grpc/grpc-js';
+import type { CallContext, Driver, MachineIdentity, MachineRequest } from '../driver/types.ts';
+import { Code, codeName } from '../mcm/codes.ts';
+import { isMachineError } from '../mcm/errors.ts';
+import type { Logger } from '../util/log.ts';
+import { decodeListRequest, decodeMachineRequest, decodeVolumesRequest, encodeIdentity } from './codec.ts';
+import type { DriverServiceServer, Status } from './generated/stackit/driver/v1/driver.ts';
+
+/** Used when the caller sets no deadline (the Go bridge always does): drivers must always have one. */
+export const DEFAULT_DEADLINE_MS = 60_000;
+
+interface Names {
+  machine?: string;
+  machineClass?: string;
+}
+
+interface Failure {
+  status: Status;
+  partial?: MachineIdentity;
+}
+
+/** Any thrown value -> wire status. Only MachineError messages travel; others are logged here. */
+export function toFailure(err: unknown, method: string, log: Logger): Failure {
+  if (isMachineError(err)) {
+    return { status: { code: err.code, message: err.message }, partial: err.partial };
+  }
+  log.error({ method, err }, 'driver threw an unexpected error');
+  return {
+    status: {
+      code: Code.Internal,
+      message: `driver failed unexpectedly during ${method}; see the driver plugin log`,
+    },
+  };
+}
+
+function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
+  const d = call.getDeadline();
+  const ms = d instanceof Date ? d.getTime() : d;
+  return Number.isFinite(ms) ? ms : Date.now() + DEFAULT_DEADLINE_MS;
+}
+
+export interface ServiceDeps {
+  driver: Driver;
+  log: Logger;
+  /** Called when a call starts and ends: graceful shutdown waits for in-flight calls. */
+  track?: (delta: 1 | -1) => void;
+}
+
+function unary<WReq, WRes, Args>(
+  deps: ServiceDeps,
+  method: string,
+  decode: (w: WReq) => Args,
+  names: (a: Args) => Names,
+  run: (a: Args, ctx: CallContext) => Promise<WRes>,
+  fail: (f: Failure) => WRes,
+): handleUnaryCall<WReq, WRes> {
+  return (call, callback) => {
+    const started = performance.now();
+    const deadline = deadlineOf(call as ServerUnaryCall<unknown, unknown>);
+    const ac = new AbortController();
+    const timer = setTimeout(
+      () => ac.abort(new Error(`deadline of ${method} exceeded`)),
+      Math.max(0, deadline - Date.now()),
+    );
+    timer.unref();
+    call.on('cancelled', () => ac.abort(new Error(`${method} cancelled by the caller`)));
+    deps.track?.(1);
+    let who: Names = {};
+    const ctx: CallContext = { signal: ac.signal, deadline, log: deps.log.child({ method }) };
+    (async () => {
+      const args = decode(call.request);
+      who = names(args);
+      ctx.log = deps.log.child({ method, ...who });
+      return run(args, ctx);
+    })()
+      .then(
+        (res) => ({ res, code: 0, message: undefined as string | undefined }),
+        (err: unknown) => {
+          const f = toFailure(err, method, ctx.log);
+          return { res: fail(f), code: f.status.code, message: f.status.message };
+        },
+      )
+      .then(({ res, code, message }) => {
+        clearTimeout(timer);
+        const durationMs = Math.round((performance.now() - started) * 10) / 10;
+        const line = { method, ...who, durationMs, code: codeName(code) };
+        if (code === 0) deps.log.info(line, 'driver call');
+        else deps.log.info({ ...line, message }, 'driver call failed');
+        deps.track?.(-1);
+        callback(null, res);
+      });
+  };
+}
+
+const machineNames = (r: MachineRequest): Names => ({
+  machine: r.machine.metadata?.name,
+  machineClass: r.machineClass.metadata?.name,
+});
+
+export function driverService(deps: ServiceDeps): DriverServiceServer {
+  const { driver } = deps;
+  return {
+    createMachine: unary(
+      deps,
+      'CreateMachine',
+      decodeMachineRequest,
+      machineNames,
+      async (r, ctx) => {
+        const res = await driver.createMachine(r, ctx);
+        return { ...encodeIdentity(res), lastKnownState: res.lastKnownState ?? '' };
+      },
+      (f) => ({ ...encodeIdentity(f.partial), lastKnownState: '', error: f.status }),
+    ),
+    initializeMachine: unary(
+      deps,
+      'InitializeMachine',
+      decodeMachineRequest,
+      machineNames,
+      async (r, ctx) => encodeIdentity(await driver.initializeMachine(r, ctx)),
+      (f) => ({ ...encodeIdentity(f.partial), error: f.status }),
+    ),
+    deleteMachine: unary(
+      deps,
+      'DeleteMachine',
+      decodeMachineRequest,
+      machineNames,
+      async (r, ctx) => ({ lastKnownState: (await driver.deleteMachine(r, ctx)).lastKnownState ?? '' }),
+      (f) => ({ lastKnownState: '', error: f.status }),
+    ),
+    getMachineStatus: unary(
+      deps,
+      'GetMachineStatus',
+      decodeMachineRequest,
+      machineNames,
+      async (r, ctx) => encodeIdentity(await driver.getMachineStatus(r, ctx)),
+      (f) => ({ ...encodeIdentity(f.partial), error: f.status }),
+    ),
+    listMachines: unary(
+      deps,
+      'ListMachines',
+      decodeListRequest,
+      (r) => ({ machineClass: r.machineClass.metadata?.name }),
+      async (r, ctx) => ({ machineList: (await driver.listMachines(r, ctx)).machineList }),
+      (f) => ({ machineList: {}, error: f.status }),
+    ),
+    getVolumeIDs: unary(
+      deps,
+      'GetVolumeIDs',
+      decodeVolumesRequest,
+      () => ({}),
+      async (r, ctx) => ({ volumeIds: (await driver.getVolumeIds(r, ctx)).volumeIds }),
+      (f) => ({ volumeIds: [], error: f.status }),
+    ),
+  };
+}
