@@ -54,6 +54,18 @@ export interface ControlPlane {
 const MCM_CRD_DIR = join(repoRoot, 'api/mcm-crds');
 
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  // Free ports are picked, released, then bound by the child: another process can grab one in
+  // between. That is rare and worth one more try, not a failed test.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startControlPlaneOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function startControlPlaneOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const name = opts.name ?? 'cp';
   const binDir = opts.binDir ?? (await resolveBinDir());
   const timeoutMs = opts.startTimeoutMs ?? 120_000;
