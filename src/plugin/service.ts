@@ -2,7 +2,7 @@
 // CallContext, and answer with the result or the driver's error in the response's `error` field.
 // gRPC status is always OK here; gRPC-level errors are left to the transport (see driver.proto).
 import type { handleUnaryCall, ServerUnaryCall } from '@grpc/grpc-js';
-import type { CallContext, Driver, MachineIdentity, MachineRequest } from '../driver/types.ts';
+import type { CallContext, Driver, MachineIdentity, MachineRequest, SecretData } from '../driver/types.ts';
 import { Code, codeName } from '../mcm/codes.ts';
 import { isMachineError } from '../mcm/errors.ts';
 import type { Logger } from '../util/log.ts';
@@ -22,18 +22,40 @@ interface Failure {
   partial?: MachineIdentity;
 }
 
-/** Any thrown value -> wire status. Only MachineError messages travel; others are logged here. */
-export function toFailure(err: unknown, method: string, log: Logger): Failure {
+/**
+ * Any thrown value -> wire status. Only MachineError messages travel; others are logged here,
+ * with every Secret value of the request scrubbed from message and stack (a driver bug must not
+ * turn into a leaked credential).
+ */
+export function toFailure(err: unknown, method: string, log: Logger, secret: SecretData = {}): Failure {
   if (isMachineError(err)) {
     return { status: { code: err.code, message: err.message }, partial: err.partial };
   }
-  log.error({ method, err }, 'driver threw an unexpected error');
+  const e = err instanceof Error ? err : new Error(String(err));
+  log.error(
+    { err: { type: e.name, message: scrub(e.message, secret), stack: scrub(e.stack ?? '', secret) } },
+    'driver threw an unexpected error',
+  );
   return {
     status: {
       code: Code.Internal,
       message: `driver failed unexpectedly during ${method}; see the driver plugin log`,
     },
   };
+}
+
+/** Removes Secret values (and, for multi-line values such as PEM keys, each longer line) from text. */
+export function scrub(text: string, secret: SecretData): string {
+  const needles = new Set<string>();
+  for (const buf of Object.values(secret)) {
+    for (const form of [buf.toString('utf8'), buf.toString('base64')]) {
+      if (form.length >= 6) needles.add(form);
+      for (const line of form.split('\n')) if (line.trim().length >= 16) needles.add(line.trim());
+    }
+  }
+  let out = text;
+  for (const n of [...needles].sort((a, b) => b.length - a.length)) out = out.replaceAll(n, '(redacted)');
+  return out;
 }
 
 function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
@@ -69,17 +91,19 @@ function unary<WReq, WRes, Args>(
     call.on('cancelled', () => ac.abort(new Error(`${method} cancelled by the caller`)));
     deps.track?.(1);
     let who: Names = {};
+    let secret: SecretData = {};
     const ctx: CallContext = { signal: ac.signal, deadline, log: deps.log.child({ method }) };
     (async () => {
       const args = decode(call.request);
       who = names(args);
+      secret = (args as { secret?: SecretData }).secret ?? {};
       ctx.log = deps.log.child({ method, ...who });
       return run(args, ctx);
     })()
       .then(
         (res) => ({ res, code: 0, message: undefined as string | undefined }),
         (err: unknown) => {
-          const f = toFailure(err, method, ctx.log);
+          const f = toFailure(err, method, ctx.log, secret);
           return { res: fail(f), code: f.status.code, message: f.status.message };
         },
       )

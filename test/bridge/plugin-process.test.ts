@@ -1,0 +1,102 @@
+// src/plugin/main.ts as a process, as go-plugin runs it: cookie check, handshake line on stdout,
+// logs on stderr only, graceful exit on SIGTERM.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { ListMachinesResponse } from '../../src/plugin/generated/stackit/driver/v1/driver.ts';
+import { APP_PROTOCOL_VERSION, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../src/plugin/handshake.ts';
+import { driverClient, invoke, machineClass, md, secret, within } from './helpers.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const main = join(root, 'src/plugin/main.ts');
+
+function run(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [main], {
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+const exited = (p: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (p.exitCode !== null) resolve(p.exitCode);
+    else p.once('exit', (code) => resolve(code));
+  });
+
+function collect(stream: NodeJS.ReadableStream): () => string {
+  let text = '';
+  stream.on('data', (d) => {
+    text += String(d);
+  });
+  return () => text;
+}
+
+test('refuses to run without the magic cookie and says why', async () => {
+  const p = run({});
+  const stderr = collect(p.stderr!);
+  const stdout = collect(p.stdout!);
+  assert.equal(await exited(p), 1);
+  assert.match(stderr(), /started by it/);
+  assert.equal(stdout(), '');
+});
+
+test('refuses a host that does not offer its protocol version', async () => {
+  const p = run({ [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '99' });
+  const stderr = collect(p.stderr!);
+  assert.equal(await exited(p), 1);
+  assert.match(stderr(), /protocol version/);
+});
+
+test('prints the go-plugin handshake, serves, and exits cleanly on SIGTERM', async () => {
+  const p = run({
+    [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE,
+    PLUGIN_PROTOCOL_VERSIONS: String(APP_PROTOCOL_VERSION),
+    MC_DRIVER: 'inmemory',
+  });
+  try {
+    const stderr = collect(p.stderr!);
+    const stdout = collect(p.stdout!);
+    const line = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no handshake; stderr: ${stderr()}`)), 20_000);
+      p.stdout!.on('data', () => {
+        if (stdout().includes('\n')) {
+          clearTimeout(t);
+          resolve(stdout().split('\n')[0]!);
+        }
+      });
+    });
+    const parts = line.split('|');
+    assert.deepEqual(
+      [parts[0], parts[1], parts[2], parts[4]],
+      ['1', String(APP_PROTOCOL_VERSION), 'unix', 'grpc'],
+    );
+    const socketPath = parts[3]!;
+    assert.ok(existsSync(socketPath));
+
+    const client = driverClient(socketPath);
+    const res = await invoke<ListMachinesResponse>((cb) =>
+      client.listMachines({ machineClass: machineClass(), secret: secret({}) }, md(), within(), cb),
+    );
+    client.close();
+    assert.deepEqual(res.machineList, {});
+
+    p.kill('SIGTERM');
+    assert.equal(await exited(p), 0);
+    assert.ok(!existsSync(dirname(socketPath)), 'socket dir removed');
+    // stdout holds the handshake line and nothing else; logs went to stderr.
+    assert.equal(stdout(), `${line}\n`);
+    assert.match(stderr(), /"msg":"driver call"/);
+  } finally {
+    if (p.exitCode === null) p.kill('SIGKILL');
+  }
+});
+
+test('selecting an unknown driver fails at start with an explicit error', async () => {
+  const p = run({ [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, MC_DRIVER: 'nope' });
+  const stderr = collect(p.stderr!);
+  assert.equal(await exited(p), 1);
+  assert.match(stderr(), /unknown driver \\"nope\\"/);
+});

@@ -1,0 +1,245 @@
+// The plugin's gRPC server in-process: decoding, error mapping, deadlines, logging and the go-plugin
+// services, over a real Unix socket.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { credentials } from '@grpc/grpc-js';
+import type { CallContext, Driver, MachineRequest } from '../../src/driver/types.ts';
+import { Code, MachineError } from '../../src/mcm/errors.ts';
+import { GRPCControllerClient } from '../../src/plugin/generated/plugin/grpc_controller.ts';
+import type {
+  CreateMachineResponse,
+  DeleteMachineResponse,
+  DriverServiceClient,
+  GetMachineStatusResponse,
+  GetVolumeIDsResponse,
+  InitializeMachineResponse,
+  ListMachinesResponse,
+} from '../../src/plugin/generated/stackit/driver/v1/driver.ts';
+import { type PluginServer, startPluginServer } from '../../src/plugin/server.ts';
+import { captureLogger, driverClient, invoke, machine, machineClass, md, secret, within } from './helpers.ts';
+
+const SECRET_VALUE = 'sup3r-s3cret-key-material';
+
+/** A driver whose behaviour each test sets, recording what it received. */
+function scriptedDriver() {
+  const seen: { req?: MachineRequest; ctx?: CallContext } = {};
+  let behaviour: (req: MachineRequest, ctx: CallContext) => Promise<unknown> = async () => ({
+    providerId: 'stackit://p/s',
+    nodeName: 'n',
+  });
+  const run = async (req: MachineRequest, ctx: CallContext) => {
+    seen.req = req;
+    seen.ctx = ctx;
+    return behaviour(req, ctx);
+  };
+  const driver = {
+    createMachine: run,
+    initializeMachine: run,
+    deleteMachine: run,
+    getMachineStatus: run,
+    listMachines: async () => ({ machineList: { 'stackit://p/1': 'm-1' } }),
+    getVolumeIds: async (r: { pvSpecs: { csi?: { volumeHandle: string } }[] }) => ({
+      volumeIds: r.pvSpecs.flatMap((s) => (s.csi ? [s.csi.volumeHandle] : [])),
+    }),
+  } as unknown as Driver;
+  return { driver, seen, set: (b: typeof behaviour) => (behaviour = b) };
+}
+
+describe('plugin server', () => {
+  const logs = captureLogger();
+  const scripted = scriptedDriver();
+  let server: PluginServer;
+  let client: DriverServiceClient;
+  let shutdownRequests = 0;
+
+  before(async () => {
+    server = await startPluginServer({
+      driver: scripted.driver,
+      log: logs.log,
+      onShutdownRequest: () => shutdownRequests++,
+    });
+    client = driverClient(server.socketPath);
+  });
+  after(async () => {
+    client?.close();
+    await server?.close();
+  });
+
+  const request = (name = 'm-1') => ({
+    machine: machine(name),
+    machineClass: machineClass(),
+    secret: secret({ serviceAccountKey: SECRET_VALUE, userData: '#cloud-config' }),
+  });
+
+  test('decodes Kubernetes JSON and base64 Secret data into the driver request', async () => {
+    scripted.set(async () => ({
+      providerId: 'stackit://p/s',
+      nodeName: 'm-1',
+      lastKnownState: 'x',
+      addresses: [{ type: 'InternalIP', address: '10.1.1.1' }],
+    }));
+    const res = await invoke<CreateMachineResponse>((cb) =>
+      client.createMachine(request(), md(), within(), cb),
+    );
+    assert.equal(res.providerId, 'stackit://p/s');
+    assert.equal(res.lastKnownState, 'x');
+    assert.deepEqual(res.addresses, [{ type: 'InternalIP', address: '10.1.1.1' }]);
+    assert.equal(res.error, undefined);
+    const req = scripted.seen.req!;
+    assert.equal(req.machine.metadata?.name, 'm-1');
+    assert.equal(req.machineClass.metadata?.name, 'class-a');
+    assert.ok(Buffer.isBuffer(req.secret.serviceAccountKey));
+    assert.equal(req.secret.serviceAccountKey.toString(), SECRET_VALUE);
+  });
+
+  test('passes the caller deadline as CallContext deadline and an AbortSignal that fires', async () => {
+    let aborted: Promise<void> | undefined;
+    scripted.set((_req, ctx) => {
+      aborted = new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      return new Promise(() => {});
+    });
+    const before = Date.now();
+    await assert.rejects(
+      invoke<GetMachineStatusResponse>((cb) => client.getMachineStatus(request(), md(), within(300), cb)),
+      (err: { code: number }) => err.code === 4, // gRPC DEADLINE_EXCEEDED
+    );
+    const ctx = scripted.seen.ctx!;
+    assert.ok(
+      ctx.deadline >= before + 200 && ctx.deadline <= before + 2000,
+      `deadline ${ctx.deadline - before}`,
+    );
+    await aborted;
+    assert.ok(ctx.signal.aborted);
+  });
+
+  test('MachineError travels as the response status, with the partial identity', async () => {
+    for (let code = 1; code <= 17; code++) {
+      scripted.set(async () => {
+        throw new MachineError(code as 1, `failed [${code}]`, {
+          partial: { providerId: 'stackit://p/partial', nodeName: 'm-1' },
+        });
+      });
+      const res = await invoke<GetMachineStatusResponse>((cb) =>
+        client.getMachineStatus(request(), md(), within(), cb),
+      );
+      // MachineError replaces brackets: MCM parses its error string by them.
+      assert.deepEqual(res.error, { code, message: `failed (${code})` });
+      assert.equal(res.providerId, 'stackit://p/partial');
+    }
+  });
+
+  test('any other thrown error is Internal with a safe message', async () => {
+    scripted.set(async (req) => {
+      throw new Error(`oops ${req.secret.serviceAccountKey?.toString()}`);
+    });
+    const res = await invoke<DeleteMachineResponse>((cb) =>
+      client.deleteMachine(request(), md(), within(), cb),
+    );
+    assert.equal(res.error?.code, Code.Internal);
+    assert.doesNotMatch(res.error?.message ?? '', /s3cret/);
+  });
+
+  test('invalid or missing objects are InvalidArgument without echoing the bytes', async () => {
+    const res = await invoke<CreateMachineResponse>((cb) =>
+      client.createMachine(
+        { machine: Buffer.from('{"not json'), machineClass: machineClass(), secret: Buffer.alloc(0) },
+        md(),
+        within(),
+        cb,
+      ),
+    );
+    assert.equal(res.error?.code, Code.InvalidArgument);
+    const missing = await invoke<InitializeMachineResponse>((cb) =>
+      client.initializeMachine(
+        { machine: machine('m'), machineClass: Buffer.alloc(0), secret: Buffer.alloc(0) },
+        md(),
+        within(),
+        cb,
+      ),
+    );
+    assert.equal(missing.error?.code, Code.InvalidArgument);
+    assert.match(missing.error?.message ?? '', /MachineClass/);
+  });
+
+  test('ListMachines and GetVolumeIDs round trip', async () => {
+    const list = await invoke<ListMachinesResponse>((cb) =>
+      client.listMachines({ machineClass: machineClass(), secret: secret({}) }, md(), within(), cb),
+    );
+    assert.deepEqual(list.machineList, { 'stackit://p/1': 'm-1' });
+    const vols = await invoke<GetVolumeIDsResponse>((cb) =>
+      client.getVolumeIDs(
+        {
+          pvSpecs: [
+            Buffer.from(JSON.stringify({ csi: { driver: 'd', volumeHandle: 'v-1' } })),
+            Buffer.alloc(0),
+          ],
+        },
+        md(),
+        within(),
+        cb,
+      ),
+    );
+    assert.deepEqual(vols.volumeIds, ['v-1']);
+  });
+
+  test('logs one line per call with method, names, duration and code, and never the secret', () => {
+    const lines = logs
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const call = lines.find((l) => l.method === 'CreateMachine' && l.code === 'OK');
+    assert.ok(call, 'a CreateMachine line');
+    assert.equal(call.machine, 'm-1');
+    assert.equal(call.machineClass, 'class-a');
+    assert.equal(typeof call.durationMs, 'number');
+    assert.ok(lines.some((l) => l.method === 'GetMachineStatus' && l.code === 'Uninitialized'));
+    assert.doesNotMatch(logs.text(), new RegExp(SECRET_VALUE));
+    assert.doesNotMatch(logs.text(), new RegExp(Buffer.from(SECRET_VALUE).toString('base64')));
+  });
+
+  test('serves go-plugin health ("plugin" SERVING) and GRPCController.Shutdown', async () => {
+    const { HealthClient } = await healthClientCtor();
+    const health = new HealthClient(`unix:${server.socketPath}`, credentials.createInsecure());
+    const status = await new Promise<{ status: string | number }>((resolve, reject) =>
+      health.check({ service: 'plugin' }, (err: Error | null, res: { status: string | number }) =>
+        err ? reject(err) : resolve(res),
+      ),
+    );
+    health.close();
+    assert.ok(status.status === 'SERVING' || status.status === 1);
+
+    const controller = new GRPCControllerClient(`unix:${server.socketPath}`, credentials.createInsecure());
+    await invoke((cb) => controller.shutdown({}, cb));
+    controller.close();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(shutdownRequests, 1);
+  });
+
+  test('close removes the socket directory', async () => {
+    const dir = dirname(server.socketPath);
+    assert.ok(existsSync(dir));
+    client.close();
+    await server.close();
+    assert.ok(!existsSync(dir));
+  });
+});
+
+/** grpc-health-check ships the health proto; load a client for it through proto-loader. */
+async function healthClientCtor() {
+  const { protoPath } = await import('grpc-health-check');
+  const protoLoader = await import('@grpc/proto-loader');
+  const grpc = await import('@grpc/grpc-js');
+  const def = protoLoader.loadSync(protoPath, { keepCase: true, enums: String });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    grpc: { health: { v1: { Health: new (addr: string, creds: unknown) => HealthClient } } };
+  };
+  return { HealthClient: pkg.grpc.health.v1.Health };
+}
+
+interface HealthClient {
+  check(req: { service: string }, cb: (err: Error | null, res: { status: string | number }) => void): void;
+  close(): void;
+}
