@@ -1,0 +1,38 @@
+// `make start`: our machine-controller against real clusters and a real (or simulated) STACKIT,
+// configured the way MCM's own integration framework passes it: CONTROL_KUBECONFIG,
+// TARGET_KUBECONFIG (default: the control cluster), CONTROL_NAMESPACE. STACKIT_IAAS_ENDPOINT etc.
+// pass through. Extra arguments go to the machine-controller (e.g. -- --v=4).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../test/harness/binaries.ts';
+import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND } from '../test/harness/stack.ts';
+
+const control = process.env.CONTROL_KUBECONFIG;
+const namespace = process.env.CONTROL_NAMESPACE;
+const missing = [!control && 'CONTROL_KUBECONFIG', !namespace && 'CONTROL_NAMESPACE'].filter(Boolean);
+if (missing.length > 0) {
+  console.error(
+    `make start needs ${missing.join(' and ')} (and optionally TARGET_KUBECONFIG); see docs/operations.md`,
+  );
+  process.exit(2);
+}
+if (!existsSync(MACHINE_CONTROLLER_BIN)) {
+  console.error(`${MACHINE_CONTROLLER_BIN} is missing: run make machine-controller`);
+  process.exit(2);
+}
+const args = [
+  `--control-kubeconfig=${control}`,
+  `--target-kubeconfig=${process.env.TARGET_KUBECONFIG ?? control}`,
+  `--namespace=${namespace}`,
+  '--leader-elect=false',
+  ...process.argv.slice(2),
+];
+console.error(`[start] ${MACHINE_CONTROLLER_BIN} ${args.join(' ')}`);
+const child = spawn(MACHINE_CONTROLLER_BIN, args, {
+  stdio: 'inherit',
+  cwd: join(repoRoot),
+  env: { MC_DRIVER: 'stackit', MC_DRIVER_PLUGIN_CMD: PLUGIN_COMMAND, ...process.env },
+});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
