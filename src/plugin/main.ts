@@ -6,6 +6,9 @@ import { handshakeLine, handshakeProblem } from './handshake.ts';
 import { selectDriver } from './select-driver.ts';
 import { startPluginServer } from './server.ts';
 
+// Taken first: if the machine-controller dies without stopping us, we are reparented (see below).
+const parent = process.ppid;
+
 const problem = handshakeProblem(process.env);
 if (problem) {
   process.stderr.write(`${problem}\n`);
@@ -47,7 +50,6 @@ process.on('SIGTERM', () => void stop('SIGTERM'));
 // Ctrl-C in a terminal reaches the whole process group: the machine-controller decides when we stop.
 process.on('SIGINT', () => log.debug('SIGINT ignored; waiting for the machine-controller'));
 // If the machine-controller dies without stopping us (SIGKILL), we are reparented: exit too.
-const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) void stop('the machine-controller exited');
 }, 1000).unref();

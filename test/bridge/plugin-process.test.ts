@@ -2,7 +2,7 @@
 // logs on stderr only, graceful exit on SIGTERM.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -99,4 +99,46 @@ test('selecting an unknown driver fails at start with an explicit error', async 
   const stderr = collect(p.stderr!);
   assert.equal(await exited(p), 1);
   assert.match(stderr(), /unknown driver \\"nope\\"/);
+});
+
+test('exits on its own when the machine-controller dies without stopping it', async () => {
+  const sh = spawn('sh', ['-c', `"${process.execPath}" "${main}" & echo "pid:$!"; wait`], {
+    env: { PATH: process.env.PATH, [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, MC_DRIVER: 'inmemory' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let pluginPid = 0;
+  try {
+    const stdout = collect(sh.stdout!);
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no handshake: ${stdout()}`)), 20_000);
+      sh.stdout!.on('data', () => {
+        if (/\|grpc\n/.test(stdout())) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    pluginPid = Number(/pid:(\d+)/.exec(stdout())?.[1]);
+    assert.ok(pluginPid > 0);
+    sh.kill('SIGKILL');
+    const alive = () => {
+      try {
+        process.kill(pluginPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+    let state = 'gone';
+    try {
+      state = readFileSync(`/proc/${pluginPid}/stat`, 'utf8');
+    } catch {}
+    assert.ok(!alive(), `plugin still running after its parent died: ${state}`);
+  } finally {
+    if (sh.exitCode === null) sh.kill('SIGKILL');
+    try {
+      if (pluginPid) process.kill(pluginPid, 'SIGKILL');
+    } catch {}
+  }
 });

@@ -21,7 +21,11 @@ func TestMeasureLatency(t *testing.T) {
 	if os.Getenv("BRIDGE_MEASURE") == "" {
 		t.Skip("set BRIDGE_MEASURE=1 to measure")
 	}
-	e := start(t, 20*time.Second)
+	var extra []string
+	if lvl := os.Getenv("BRIDGE_MEASURE_LOG_LEVEL"); lvl != "" {
+		extra = append(extra, "LOG_LEVEL="+lvl) // info = one log line per call, as in production
+	}
+	e := start(t, 20*time.Second, extra...)
 	ctx := context.Background()
 	m, mc, s := objects("bench-worker")
 	cr, err := e.bridge.CreateMachine(ctx, &driver.CreateMachineRequest{Machine: m, MachineClass: mc, Secret: s})
