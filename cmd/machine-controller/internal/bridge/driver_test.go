@@ -15,6 +15,8 @@ import (
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/driver"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/machinecodes/codes"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/machinecodes/status"
+	"github.com/gardener/machine-controller-manager/pkg/util/provider/metrics"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"google.golang.org/grpc"
 	grpccodes "google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -376,4 +378,29 @@ func TestTransportFailures(t *testing.T) {
 			t.Fatal("only Unavailable retires the plugin")
 		}
 	})
+}
+
+func TestDriverMetrics(t *testing.T) {
+	h := newHarness(t, 5*time.Second)
+	var st *driverv1.Status
+	h.fake.list = func(*driverv1.ListMachinesRequest) (*driverv1.ListMachinesResponse, error) {
+		return &driverv1.ListMachinesResponse{Error: st}, nil
+	}
+	_, mc, s := machineReq()
+	failed := func() float64 {
+		return testutil.ToFloat64(metrics.DriverFailedAPIRequests.WithLabelValues("test", "ListMachines", "ResourceExhausted"))
+	}
+	before, okBefore := failed(), testutil.CollectAndCount(metrics.DriverAPIRequestDuration)
+	st = &driverv1.Status{Code: int32(codes.ResourceExhausted), Message: "quota"}
+	_, _ = h.bridge.ListMachines(context.Background(), &driver.ListMachinesRequest{MachineClass: mc, Secret: s})
+	if failed() != before+1 {
+		t.Fatalf("failed counter %v -> %v", before, failed())
+	}
+	st = nil
+	if _, err := h.bridge.ListMachines(context.Background(), &driver.ListMachinesRequest{MachineClass: mc, Secret: s}); err != nil {
+		t.Fatal(err)
+	}
+	if testutil.CollectAndCount(metrics.DriverAPIRequestDuration) < max(okBefore, 1) {
+		t.Fatal("no duration recorded for a successful call")
+	}
 }
