@@ -69,7 +69,7 @@ type klogWarnings struct{}
 
 func (klogWarnings) Write(p []byte) (int, error) {
 	for _, l := range bytes.Split(bytes.TrimRight(p, "\n"), []byte{'\n'}) {
-		klog.WarningDepth(1, string(l))
+		klog.Warning(string(l))
 	}
 	return len(p), nil
 }
