@@ -40,6 +40,9 @@ try {
   });
   stopServer = server.close;
   process.stdout.write(handshakeLine(server.socketPath));
+  // go-plugin discards the plugin's stdout after the handshake: send stray console.log output of
+  // driver code to stderr, which the machine-controller forwards to its log.
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   log.info({ pid: process.pid }, 'driver plugin serving');
 } catch (err) {
   log.fatal({ err }, 'driver plugin failed to start');

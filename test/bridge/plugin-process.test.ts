@@ -13,8 +13,8 @@ import { driverClient, invoke, machineClass, md, secret, within } from './helper
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const main = join(root, 'src/plugin/main.ts');
 
-function run(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [main], {
+function run(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, main], {
     env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -140,5 +140,24 @@ test('exits on its own when the machine-controller dies without stopping it', as
     try {
       if (pluginPid) process.kill(pluginPid, 'SIGKILL');
     } catch {}
+  }
+});
+
+test('stdout after the handshake is redirected to stderr (go-plugin would drop it)', async () => {
+  const p = run({ [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, MC_DRIVER: 'inmemory' }, [
+    '--import',
+    'data:text/javascript,setTimeout(() => console.log("stray output"), 1000)',
+  ]);
+  try {
+    const stdout = collect(p.stdout!);
+    const stderr = collect(p.stderr!);
+    for (let i = 0; i < 100 && !stderr().includes('stray output'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.match(stderr(), /stray output/);
+    assert.match(stdout(), /^1\|\d+\|unix\|[^|]+\|grpc\n$/);
+    p.kill('SIGTERM');
+    assert.equal(await exited(p), 0);
+  } finally {
+    if (p.exitCode === null) p.kill('SIGKILL');
   }
 });
