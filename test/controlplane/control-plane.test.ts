@@ -112,7 +112,7 @@ describe('local control plane (etcd + kube-apiserver from source)', () => {
 
   test('authenticates client certificates and authorizes with RBAC', async () => {
     const kc = new KubeConfig();
-    kc.loadFromFile(control.writeKubeconfig('nobody', ['developers']));
+    kc.loadFromFile(await control.writeKubeconfig('nobody', ['developers']));
     await assert.rejects(
       kc.makeApiClient(CoreV1Api).listNamespace(),
       (err: unknown) => httpStatus(err) === 403,

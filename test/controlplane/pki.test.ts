@@ -3,8 +3,8 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { createCertificateAuthority, issueCertificate } from '../harness/pki.ts';
 
-describe('test PKI (hand-built X.509)', () => {
-  const ca = createCertificateAuthority('unit-ca');
+describe('test PKI (X.509 for the control plane)', async () => {
+  const ca = await createCertificateAuthority('unit-ca');
 
   test('the CA is a self-signed CA certificate', () => {
     const cert = new X509Certificate(ca.certPem);
@@ -14,8 +14,8 @@ describe('test PKI (hand-built X.509)', () => {
     assert.ok(cert.verify(ca.publicKey));
   });
 
-  test('a client certificate carries the groups as O and is signed by the CA', () => {
-    const client = issueCertificate(ca, {
+  test('a client certificate carries the groups as O and is signed by the CA', async () => {
+    const client = await issueCertificate(ca, {
       commonName: 'admin',
       organizations: ['system:masters', 'devs'],
       usage: 'client',
@@ -32,8 +32,8 @@ describe('test PKI (hand-built X.509)', () => {
     assert.ok(cert.checkPrivateKey(createPrivateKey(client.keyPem)));
   });
 
-  test('a serving certificate names its DNS names and IPs', () => {
-    const serving = issueCertificate(ca, {
+  test('a serving certificate names its DNS names and IPs', async () => {
+    const serving = await issueCertificate(ca, {
       commonName: 'kube-apiserver',
       usage: 'server',
       dnsNames: ['localhost'],
@@ -44,6 +44,9 @@ describe('test PKI (hand-built X.509)', () => {
     assert.equal(cert.checkHost('localhost'), 'localhost');
     assert.equal(cert.checkIP('127.0.0.1'), '127.0.0.1');
     assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.1']); // serverAuth
-    assert.ok(!cert.verify(createCertificateAuthority('other').publicKey), 'not valid under another CA');
+    assert.ok(
+      !cert.verify((await createCertificateAuthority('other')).publicKey),
+      'not valid under another CA',
+    );
   });
 });

@@ -46,7 +46,7 @@ export interface ControlPlane {
   readonly caPem: string;
   readonly binDir: string;
   /** Writes a kubeconfig for a client-cert user (for RBAC tests); returns its path. */
-  writeKubeconfig(user: string, groups?: string[]): string;
+  writeKubeconfig(user: string, groups?: string[]): Promise<string>;
   /** Stops kube-apiserver and etcd (SIGTERM, then SIGKILL) and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -88,8 +88,8 @@ async function startControlPlaneOnce(opts: ControlPlaneOptions): Promise<Control
     const server = `https://127.0.0.1:${apiPort}`;
 
     const pki = mkdirp(join(dir, 'pki'));
-    const ca = createCertificateAuthority(`${name}-ca`);
-    const serving = issueCertificate(ca, {
+    const ca = await createCertificateAuthority(`${name}-ca`);
+    const serving = await issueCertificate(ca, {
       commonName: 'kube-apiserver',
       usage: 'server',
       dnsNames: ['localhost'],
@@ -100,7 +100,7 @@ async function startControlPlaneOnce(opts: ControlPlaneOptions): Promise<Control
       servingCert: write(join(pki, 'apiserver.crt'), serving.certPem),
       servingKey: write(join(pki, 'apiserver.key'), serving.keyPem),
     };
-    const saKey = createCertificateAuthority('service-accounts');
+    const saKey = await createCertificateAuthority('service-accounts');
     const saKeyFile = write(join(pki, 'sa.key'), saKey.keyPem);
     const saPubFile = write(
       join(pki, 'sa.pub'),
@@ -158,7 +158,7 @@ async function startControlPlaneOnce(opts: ControlPlaneOptions): Promise<Control
     });
     started.push(apiserver);
 
-    const admin = issueCertificate(ca, {
+    const admin = await issueCertificate(ca, {
       commonName: 'admin',
       organizations: ['system:masters'],
       usage: 'client',
@@ -188,8 +188,8 @@ async function startControlPlaneOnce(opts: ControlPlaneOptions): Promise<Control
       pids: [etcd.pid, apiserver.pid],
       caPem: ca.certPem,
       binDir,
-      writeKubeconfig(user, groups = []) {
-        const cert = issueCertificate(ca, { commonName: user, organizations: groups, usage: 'client' });
+      async writeKubeconfig(user, groups = []) {
+        const cert = await issueCertificate(ca, { commonName: user, organizations: groups, usage: 'client' });
         const file = join(dir, `${user.replace(/[^A-Za-z0-9_.-]/g, '_')}.kubeconfig`);
         return writeKubeconfigFile(file, name, server, ca, cert);
       },
