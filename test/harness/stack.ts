@@ -1,7 +1,7 @@
 // The whole local stack, for e2e tests, the demo and benchmarks: the STACKIT simulator, etcd +
 // kube-apiserver, Gardener's machine-controller-manager, our machine-controller (MCM's Go controller
 // + the TypeScript STACKIT driver) and the node simulator.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -17,7 +17,14 @@ import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { type MachineControllerManager, startMachineControllerManager } from './mcm.ts';
 import { createNamespace, type McmObject, mcmClient } from './mcm-objects.ts';
 import { type NodeFailureModes, type NodeSimulator, startNodeSimulator } from './node-simulator.ts';
-import { freePort, type ManagedProcess, removeOnExit, startProcess, waitFor } from './processes.ts';
+import {
+  freePort,
+  type ManagedProcess,
+  pidExists,
+  removeOnExit,
+  startProcess,
+  waitFor,
+} from './processes.ts';
 
 export const MACHINE_CONTROLLER_BIN = join(repoRoot, 'cmd/machine-controller/bin/machine-controller');
 export const PLUGIN_COMMAND = `${join(repoRoot, 'node_modules/.bin/node')} ${join(repoRoot, 'src/plugin/main.ts')}`;
@@ -36,6 +43,10 @@ export interface StackOptions {
   /** Start Gardener's machine-controller-manager (MachineDeployments); default true. */
   withMcm?: boolean;
   randomSeed?: number;
+  /** Simulator port (default: a free one); fixed ports let restartSimulator() keep the URL. */
+  simulatorPort?: number;
+  /** Simulator state file (see docs/simulator.md); restartSimulator() reloads it. */
+  simulatorStateFile?: string;
 }
 
 export interface Stack {
@@ -54,10 +65,40 @@ export interface Stack {
   createClass(name: string, providerSpec?: Record<string, unknown>): Promise<McmObject>;
   providerSpec(extra?: Record<string, unknown>): Record<string, unknown>;
   restartMachineController(): Promise<void>;
+  /**
+   * SIGKILLs the machine-controller (no cleanup: its plugin must notice by itself), waits until it
+   * and its plugin are gone, then starts a new one unless `restart` is false.
+   */
+  killMachineController(opts?: { restart?: boolean }): Promise<void>;
+  /** Stops the in-process simulator and starts it again on the same port and state file. */
+  restartSimulator(): Promise<void>;
   stop(): Promise<void>;
 }
 
 const quiet = pino({ level: 'silent' });
+
+/** Pids of a process's direct children (Linux /proc). */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Running, not a zombie waiting to be reaped. */
+export function isAlive(pid: number): boolean {
+  if (!pidExists(pid)) return false;
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const namespace = opts.namespace ?? 'shoot--local--demo';
@@ -69,13 +110,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     forget();
   };
   try {
-    const sim = await startSimulator({
+    const simOptions = {
       bootDelayMs: opts.bootDelayMs ?? 2_000,
       deleteDelayMs: opts.deleteDelayMs ?? 1_000,
       randomSeed: opts.randomSeed ?? 7,
       logger: quiet,
       ...(opts.faults ? { faults: opts.faults } : {}),
-    });
+      ...(opts.simulatorStateFile ? { stateFile: opts.simulatorStateFile } : {}),
+    };
+    let sim = await startSimulator({ ...simOptions, port: opts.simulatorPort ?? 0 });
+    const simPort = Number(new URL(sim.url).port);
     stops.push(() => sim.close());
     const key = await sim.createServiceAccountKey({ name: 'machine-controller' });
 
@@ -175,7 +219,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     };
 
     return {
-      sim,
+      get sim() {
+        return sim;
+      },
       cp,
       namespace,
       key,
@@ -194,6 +240,24 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         await machineController.stop();
         machineController = startMc();
         await waitHealthy();
+      },
+      async killMachineController({ restart = true } = {}) {
+        const plugins = childPids(machineController.pid);
+        machineController.child.kill('SIGKILL');
+        await machineController.exited;
+        // The plugin notices its parent is gone within about a second (docs/bridge.md).
+        await waitFor(() => plugins.every((pid) => !isAlive(pid)), {
+          timeoutMs: 30_000,
+          what: `driver plugin (pids ${plugins.join(', ')}) to exit after its machine-controller was killed`,
+        });
+        if (!restart) return;
+        machineController = startMc();
+        await waitHealthy();
+      },
+      async restartSimulator() {
+        const faults = sim.faults();
+        await sim.close();
+        sim = await startSimulator({ ...simOptions, faults, port: simPort });
       },
       stop: stopAll,
     };
