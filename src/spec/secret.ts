@@ -167,7 +167,7 @@ export function parseSecret(data: Record<string, Buffer>, opts: ParseSecretOptio
   if (key) {
     const checked = checkServiceAccountKey(key.value, {
       path: secretPath(key.key),
-      hasSeparatePrivateKey: privateKey !== undefined,
+      separatePrivateKey: secret.privateKey,
       ...(opts.now === undefined ? {} : { now: opts.now }),
     });
     if (!checked.ok) errors.push(...checked.errors);

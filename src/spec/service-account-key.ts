@@ -1,17 +1,17 @@
-// Structure check of a STACKIT service-account key (the JSON the portal hands out; SDK
-// core/clients/key_flow.go). Errors name the field and what is wrong, never a value: the document
-// holds a private key. The IaaS client parses the key again for signing; this check exists so a bad
-// Secret fails validation (InvalidArgument) with every problem listed, before any API call.
-
+// Structure check of a STACKIT service-account key inside the Secret. The IaaS client's parser
+// (src/iaas/auth/service-account-key.ts) is the one definition of a valid key; this module only
+// finds the document (JSON, or base64 of JSON as some tools double-encode it) and turns the
+// parser's issues into FieldErrors under the Secret key's path. Nothing here echoes key material.
 import { createPrivateKey } from 'node:crypto';
+import { parseServiceAccountKey } from '../iaas/auth/service-account-key.ts';
+import { IaasConfigError } from '../iaas/errors.ts';
 import type { FieldError } from './field-error.ts';
-import { uuidPattern } from './patterns.ts';
 
 export interface KeyCheckOptions {
   /** Path of the Secret key holding the document, e.g. `secret.serviceAccountKey`. */
   path: string;
-  /** Whether a PEM private key was given separately (Secret key `privateKey`). */
-  hasSeparatePrivateKey: boolean;
+  /** A PEM private key given separately (Secret key `privateKey`), for keys without credentials.privateKey. */
+  separatePrivateKey?: string | undefined;
   /** Clock for the validUntil check (epoch ms). */
   now?: number;
 }
@@ -20,10 +20,6 @@ export type KeyCheckResult =
   | { ok: true; json: string; decodedFromBase64: boolean }
   | { ok: false; errors: FieldError[] };
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Parses the text (JSON, or base64 of JSON as some tools double-encode) and checks its structure. */
 export function checkServiceAccountKey(text: string, o: KeyCheckOptions): KeyCheckResult {
   const doc = parseKeyDocument(text);
   if (!doc) {
@@ -37,83 +33,22 @@ export function checkServiceAccountKey(text: string, o: KeyCheckOptions): KeyChe
       ],
     };
   }
-  const { value, decodedFromBase64 } = doc;
-  if (!isRecord(value)) {
+  try {
+    parseServiceAccountKey(doc.value, { privateKey: o.separatePrivateKey, now: o.now });
+  } catch (e) {
+    if (!(e instanceof IaasConfigError)) throw e;
     return {
       ok: false,
-      errors: [{ path: o.path, message: 'must be a JSON object (the key file from the STACKIT portal)' }],
+      errors: e.issues.map(({ field, problem }) => ({
+        path: field === '(document)' ? o.path : `${o.path}.${field}`,
+        message:
+          field === 'credentials.privateKey' && problem.startsWith('is missing')
+            ? 'is missing and the Secret has no privateKey: keys with your own key pair need the PEM private key in the Secret key privateKey'
+            : problem,
+      })),
     };
   }
-
-  const errors: FieldError[] = [];
-  const at = (field: string) => `${o.path}.${field}`;
-  const requireString = (obj: Record<string, unknown>, field: string, prefix = ''): string | undefined => {
-    const v = obj[field];
-    if (v === undefined || v === null) errors.push({ path: at(prefix + field), message: 'is missing' });
-    else if (typeof v !== 'string') errors.push({ path: at(prefix + field), message: 'must be a string' });
-    else if (v.trim() === '') errors.push({ path: at(prefix + field), message: 'is empty' });
-    else return v;
-    return undefined;
-  };
-  const optionalString = (obj: Record<string, unknown>, field: string, prefix = ''): string | undefined => {
-    const v = obj[field];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') {
-      errors.push({ path: at(prefix + field), message: 'must be a string' });
-      return undefined;
-    }
-    return v;
-  };
-
-  const id = requireString(value, 'id');
-  if (id !== undefined && !uuidPattern.test(id)) errors.push({ path: at('id'), message: 'must be a UUID' });
-  optionalString(value, 'publicKey');
-  const validUntil = optionalString(value, 'validUntil');
-  if (validUntil !== undefined) {
-    const t = Date.parse(validUntil);
-    if (Number.isNaN(t)) errors.push({ path: at('validUntil'), message: 'must be an RFC 3339 timestamp' });
-    else if (t <= (o.now ?? Date.now()))
-      errors.push({
-        path: at('validUntil'),
-        message: 'the key has expired; create a new key in the STACKIT portal',
-      });
-  }
-
-  const c = value.credentials;
-  if (c === undefined || c === null) {
-    errors.push({
-      path: at('credentials'),
-      message: 'is missing; the key file has kid, iss, sub and aud there',
-    });
-  } else if (!isRecord(c)) {
-    errors.push({ path: at('credentials'), message: 'must be an object with kid, iss, sub and aud' });
-  } else {
-    const p = 'credentials.';
-    requireString(c, 'kid', p);
-    const iss = requireString(c, 'iss', p);
-    if (iss !== undefined && !/^[^@\s]+@[^@\s]+$/.test(iss))
-      errors.push({ path: at(`${p}iss`), message: 'must be the service account e-mail' });
-    const sub = requireString(c, 'sub', p);
-    if (sub !== undefined && !uuidPattern.test(sub))
-      errors.push({ path: at(`${p}sub`), message: 'must be the service account UUID' });
-    requireString(c, 'aud', p);
-    const endpoint = optionalString(c, 'tokenEndpoint', p);
-    if (endpoint !== undefined && !isHttpUrl(endpoint))
-      errors.push({ path: at(`${p}tokenEndpoint`), message: 'must be an http(s) URL' });
-    const pem = optionalString(c, 'privateKey', p);
-    if (pem !== undefined) {
-      const problem = rsaPrivateKeyProblem(pem);
-      if (problem) errors.push({ path: at(`${p}privateKey`), message: problem });
-    } else if (!o.hasSeparatePrivateKey) {
-      errors.push({
-        path: at(`${p}privateKey`),
-        message:
-          'is missing and the Secret has no privateKey: keys with your own key pair need the PEM private key in the Secret key privateKey',
-      });
-    }
-  }
-  if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, json: JSON.stringify(value), decodedFromBase64 };
+  return { ok: true, json: JSON.stringify(doc.value), decodedFromBase64: doc.decodedFromBase64 };
 }
 
 /** Why a PEM text is not a usable RSA private key, or undefined when it is. Never echoes the text. */
@@ -145,13 +80,4 @@ function parseKeyDocument(text: string): { value: unknown; decodedFromBase64: bo
     }
   }
   return undefined;
-}
-
-function isHttpUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'https:' || u.protocol === 'http:';
-  } catch {
-    return false;
-  }
 }

@@ -77,19 +77,30 @@ export function parseServiceAccountKey(
   const createdAt = timestamp(raw, 'createdAt', issues);
   const validUntil = timestamp(raw, 'validUntil', issues);
   if (validUntil !== undefined && Date.parse(validUntil) <= (opts.now ?? Date.now())) {
-    issues.push({ field: 'validUntil', problem: 'the key has expired' });
+    issues.push({
+      field: 'validUntil',
+      problem: 'the key has expired; create a new key in the STACKIT portal',
+    });
   }
 
   let credentials: ServiceAccountKeyCredentials | undefined;
   let signingKey: KeyObject | undefined;
   const c = raw.credentials;
   if (c === undefined || c === null) {
-    issues.push({ field: 'credentials', problem: 'is missing' });
+    issues.push({
+      field: 'credentials',
+      problem: 'is missing; the key file has kid, iss, sub and aud there',
+    });
   } else if (!isObject(c)) {
-    issues.push({ field: 'credentials', problem: 'must be an object' });
+    issues.push({ field: 'credentials', problem: 'must be an object with kid, iss, sub and aud' });
   } else {
     const kid = str(c, 'kid', issues, { required: true, prefix: 'credentials.' });
-    const iss = str(c, 'iss', issues, { required: true, prefix: 'credentials.' });
+    const iss = str(c, 'iss', issues, {
+      required: true,
+      prefix: 'credentials.',
+      pattern: /^[^@\s]+@[^@\s]+$/,
+      patternName: 'the service account e-mail',
+    });
     const sub = str(c, 'sub', issues, {
       required: true,
       prefix: 'credentials.',
