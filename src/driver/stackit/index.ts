@@ -35,45 +35,39 @@ export function createStackitDriver(opts: StackitDriverOptions): Driver & { metr
     warned: new Set(),
   };
   const state = newDriverState();
-  const what = (method: string, name: string | undefined) => `${method} for machine ${name ?? '?'}`;
+  // Every method: resolve the request, run its step, and name the method and machine in any error.
+  const step = async <T>(method: string, subject: string | undefined, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      throw toMachineError(e, `${method} for ${subject ?? '?'}`);
+    }
+  };
+  const machine = (req: { machine: { metadata?: { name?: string } } }) =>
+    `machine ${req.machine.metadata?.name ?? '?'}`;
 
   return {
     metrics,
-    async createMachine(req, ctx) {
-      try {
-        return await createMachine(resolveMachine(req, ctx, deps, 'strict'), state);
-      } catch (e) {
-        throw toMachineError(e, what('CreateMachine', req.machine.metadata?.name));
-      }
-    },
-    async initializeMachine(req, ctx) {
-      try {
-        return await initializeMachine(resolveMachine(req, ctx, deps, 'strict'));
-      } catch (e) {
-        throw toMachineError(e, what('InitializeMachine', req.machine.metadata?.name));
-      }
-    },
-    async getMachineStatus(req, ctx) {
-      try {
-        return await getMachineStatus(resolveMachine(req, ctx, deps, 'lenient'));
-      } catch (e) {
-        throw toMachineError(e, what('GetMachineStatus', req.machine.metadata?.name));
-      }
-    },
-    async deleteMachine(req, ctx) {
-      try {
-        return await deleteMachine(resolveMachine(req, ctx, deps, 'lenient'), state);
-      } catch (e) {
-        throw toMachineError(e, what('DeleteMachine', req.machine.metadata?.name));
-      }
-    },
-    async listMachines(req, ctx) {
-      try {
-        return await listMachines(resolveListing(req.machineClass, req.secret, ctx, deps));
-      } catch (e) {
-        throw toMachineError(e, `ListMachines for machine class ${req.machineClass.metadata?.name ?? '?'}`);
-      }
-    },
+    createMachine: (req, ctx) =>
+      step('CreateMachine', machine(req), () =>
+        createMachine(resolveMachine(req, ctx, deps, 'strict'), state),
+      ),
+    initializeMachine: (req, ctx) =>
+      step('InitializeMachine', machine(req), () =>
+        initializeMachine(resolveMachine(req, ctx, deps, 'strict')),
+      ),
+    getMachineStatus: (req, ctx) =>
+      step('GetMachineStatus', machine(req), () =>
+        getMachineStatus(resolveMachine(req, ctx, deps, 'lenient')),
+      ),
+    deleteMachine: (req, ctx) =>
+      step('DeleteMachine', machine(req), () =>
+        deleteMachine(resolveMachine(req, ctx, deps, 'lenient'), state),
+      ),
+    listMachines: (req, ctx) =>
+      step('ListMachines', `machine class ${req.machineClass.metadata?.name ?? '?'}`, () =>
+        listMachines(resolveListing(req.machineClass, req.secret, ctx, deps)),
+      ),
     async getVolumeIds(req) {
       return getVolumeIds(req);
     },
