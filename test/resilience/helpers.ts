@@ -1,0 +1,198 @@
+// Shared pieces of the resilience suite: the seed and the heavy switch, a watcher that remembers
+// every server it ever saw (duplicates are caught even after they are deleted again), convergence
+// with the invariants, and the secret scan.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { assertServersMatchMachines, liveServers, machines, phaseOf } from '../e2e/helpers.ts';
+import type { McmObject } from '../harness/mcm-objects.ts';
+import { waitFor } from '../harness/processes.ts';
+import type { Stack } from '../harness/stack.ts';
+
+/** RESILIENCE_HEAVY=1 runs the long variants (20+ kill points, leader election, 10 s latency). */
+export const HEAVY = process.env.RESILIENCE_HEAVY === '1';
+export const HEAVY_SKIP = HEAVY ? false : 'heavy variant: set RESILIENCE_HEAVY=1 to run it';
+
+/** RESILIENCE_SEED=<n> repeats a run's random choices; otherwise a fresh seed, printed. */
+export function suiteSeed(): number {
+  const env = process.env.RESILIENCE_SEED;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n)) throw new Error(`RESILIENCE_SEED must be an integer, got ${env}`);
+    return n;
+  }
+  return Math.floor(Math.random() * 2 ** 31);
+}
+
+/** mulberry32: small, seedable, good enough to pick kill points. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T,
+  };
+}
+
+const machineOf = (s: { metadata?: Record<string, unknown>; labels?: Record<string, unknown> }) =>
+  String(s.metadata?.['kubernetes.io-machine'] ?? s.labels?.['kubernetes.io/machine'] ?? '?');
+
+/**
+ * Polls the simulator's servers and remembers, per Machine name, every server id ever seen. A
+ * server lives at least the boot delay, far longer than the poll interval, so none is missed.
+ */
+export function watchServers(stack: Stack, intervalMs = 150) {
+  const seen = new Map<string, Set<string>>();
+  const poll = () => {
+    for (const s of stack.sim.servers()) {
+      const m = machineOf(s);
+      const ids = seen.get(m) ?? new Set<string>();
+      ids.add(s.id);
+      seen.set(m, ids);
+    }
+  };
+  poll();
+  const timer = setInterval(poll, intervalMs);
+  return {
+    poll,
+    /** Machines that ever had more than one server: duplicates. */
+    duplicates(): string[] {
+      poll();
+      return [...seen].filter(([, ids]) => ids.size > 1).map(([m, ids]) => `${m}: ${[...ids].join(', ')}`);
+    },
+    serverCount: () => [...seen.values()].reduce((n, ids) => n + ids.size, 0),
+    machineCount: () => seen.size,
+    stop: () => clearInterval(timer),
+  };
+}
+
+export type ServerWatcher = ReturnType<typeof watchServers>;
+
+function describeState(ms: McmObject[], stack: Stack): string {
+  const mm = ms.map((m) => `${m.metadata.name}=${phaseOf(m)}`).join(', ') || 'none';
+  const ss = stack.sim
+    .servers()
+    .map((s) => `${s.name}=${s.status}`)
+    .join(', ');
+  return `machines: ${mm}; servers: ${ss || 'none'}`;
+}
+
+/**
+ * Waits until the namespace has exactly `count` Machines, all Running, with one live server each
+ * and no other server (count 0: no Machine and no server at all, not even DELETING), then asserts
+ * the invariants.
+ */
+export async function converge(stack: Stack, count: number, timeoutMs = 240_000): Promise<void> {
+  let last = '';
+  await waitFor(
+    async () => {
+      const ms = await machines(stack);
+      last = describeState(ms, stack);
+      if (ms.length !== count) return false;
+      if (count === 0) return stack.sim.servers().length === 0;
+      if (!ms.every((m) => phaseOf(m) === 'Running')) return false;
+      if (stack.sim.servers().length !== count) return false;
+      return (await assertServersMatchMachines(stack)).length === 0;
+    },
+    {
+      timeoutMs,
+      intervalMs: 500,
+      what: `${count} Running machines with one server each`,
+      process: undefined,
+    },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}\nlast state: ${last}`);
+  });
+  assert.deepEqual(await assertServersMatchMachines(stack), [], 'servers == Machines');
+  if (count > 0) {
+    for (const m of await machines(stack)) {
+      const s = liveServers(stack).find((x) => String(m.spec?.providerID ?? '').endsWith(x.id));
+      assert.equal(s?.status, 'ACTIVE', `machine ${m.metadata.name} points at its ACTIVE server`);
+    }
+  }
+}
+
+// --- secrets ------------------------------------------------------------------------------------
+
+/** Fragments of a secret worth searching for: 24-character slices that span the whole value. */
+export function fragments(secret: string, width = 24): string[] {
+  const s = secret.trim();
+  if (s.length <= width) return [s];
+  const out: string[] = [];
+  for (let i = 0; i + width <= s.length; i += width) out.push(s.slice(i, i + width));
+  return out;
+}
+
+/** The private key's base64 body (without PEM armour), in the forms it could leak: raw and JSON-escaped. */
+export function privateKeyFragments(pem: string): string[] {
+  const body = pem
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'))
+    .join('');
+  // Each PEM line on its own too: a log could hold the PEM with its newlines.
+  const lines = pem.split('\n').filter((l) => l.length >= 24 && !l.startsWith('-----'));
+  return [...fragments(body), ...lines];
+}
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    const st = statSync(p);
+    if (st.isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+export interface ScanInput {
+  stack: Stack;
+  /** name -> secret value; fragments of each are searched. */
+  secrets: Record<string, string[]>;
+  /** Extra text captured by the test (e.g. /metrics of other processes). */
+  extra?: Record<string, string>;
+}
+
+/** Every place an operator or attacker reads: process logs, Events, Machine objects, /metrics. */
+export async function scanForSecrets({ stack, secrets, extra = {} }: ScanInput): Promise<{
+  sources: Record<string, number>;
+  hits: string[];
+}> {
+  const texts: Record<string, string> = { ...extra };
+  for (const f of filesUnder(stack.logDir)) texts[`log ${f}`] = readFileSync(f, 'utf8');
+  const core = stack.cp.kubeConfig.makeApiClient(CoreV1Api);
+  const events = await core.listNamespacedEvent({ namespace: stack.namespace });
+  texts.events = JSON.stringify(events.items);
+  texts.machines = JSON.stringify(await stack.objects.list('machines'));
+  texts.machinesets = JSON.stringify(await stack.objects.list('machinesets'));
+  texts.machinedeployments = JSON.stringify(await stack.objects.list('machinedeployments'));
+  const metrics = await fetch(`http://127.0.0.1:${stack.machineControllerPort}/metrics`);
+  texts['machine-controller /metrics'] = await metrics.text();
+  if (stack.mcm) {
+    const r = await fetch(`http://127.0.0.1:${stack.mcm.port}/metrics`).catch(() => undefined);
+    if (r) texts['machine-controller-manager /metrics'] = await r.text();
+  }
+  const hits: string[] = [];
+  for (const [where, text] of Object.entries(texts)) {
+    for (const [name, frags] of Object.entries(secrets)) {
+      for (const frag of frags) {
+        if (frag.length >= 8 && text.includes(frag)) {
+          hits.push(`${name} fragment "${frag.slice(0, 6)}…" in ${where}`);
+          break;
+        }
+      }
+    }
+  }
+  return {
+    sources: Object.fromEntries(Object.entries(texts).map(([k, v]) => [k, v.length])),
+    hits,
+  };
+}
