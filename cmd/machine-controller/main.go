@@ -13,6 +13,7 @@ import (
 	"github.com/gardener/machine-controller-manager/pkg/handlers"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/app"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/app/options"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 	"k8s.io/component-base/cli/flag"
 	"k8s.io/component-base/logs"
@@ -24,6 +25,7 @@ import (
 
 	"mcm-provider-stackit/cmd/machine-controller/internal/bridge"
 	"mcm-provider-stackit/cmd/machine-controller/internal/plugin"
+	"mcm-provider-stackit/cmd/machine-controller/internal/pluginmetrics"
 )
 
 // pluginOptions are this binary's own flags; all start with --driver- so they cannot clash with MCM's.
@@ -33,6 +35,7 @@ type pluginOptions struct {
 	healthInterval time.Duration
 	healthTimeout  time.Duration
 	startTimeout   time.Duration
+	metricsTimeout time.Duration
 }
 
 func (o *pluginOptions) addFlags(fs *pflag.FlagSet) {
@@ -45,6 +48,8 @@ func (o *pluginOptions) addFlags(fs *pflag.FlagSet) {
 		"How often the plugin's gRPC health service is probed (0 disables); /healthz reports failures, 3 in a row restart the plugin")
 	fs.DurationVar(&o.healthTimeout, "driver-plugin-health-timeout", 5*time.Second, "Timeout of one plugin health probe")
 	fs.DurationVar(&o.startTimeout, "driver-plugin-start-timeout", time.Minute, "Time the plugin may take to start and complete the handshake")
+	fs.DurationVar(&o.metricsTimeout, "driver-plugin-metrics-timeout", 3*time.Second,
+		"How long a /metrics scrape waits for the plugin's own metrics; without them the scrape still succeeds")
 }
 
 // supervised adapts the plugin supervisor to the bridge's interface.
@@ -93,6 +98,10 @@ func run(s *options.MCServer, po *pluginOptions) error {
 	if err != nil {
 		return fmt.Errorf("driver plugin: %w", err)
 	}
+
+	// The plugin's own metrics (stackit_*) on MCM's /metrics, next to MCM's mcm_cloud_api_* that the
+	// bridge records from each call's API requests.
+	prometheus.MustRegister(pluginmetrics.New(sup.Metrics, po.metricsTimeout))
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()

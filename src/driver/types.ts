@@ -66,6 +66,12 @@ export interface CallContext {
   log: Logger;
 }
 
+/** Metrics a driver keeps itself (those MCM does not define); the bridge serves them on /metrics. */
+export interface DriverMetricsSource {
+  /** Prometheus text exposition format (0.0.4). */
+  exposition(): Promise<string>;
+}
+
 /**
  * Errors are thrown as MachineError (src/mcm/errors.ts). GetMachineStatus may throw Uninitialized
  * carrying a partial response: MCM reads ProviderID/NodeName from it.
@@ -77,4 +83,9 @@ export interface Driver {
   getMachineStatus(req: MachineRequest, ctx: CallContext): Promise<GetMachineStatusResponse>;
   listMachines(req: ListMachinesRequest, ctx: CallContext): Promise<ListMachinesResponse>;
   getVolumeIds(req: GetVolumeIdsRequest, ctx: CallContext): Promise<GetVolumeIdsResponse>;
+  /**
+   * Optional: the driver's own metrics. Cloud API requests are reported per call instead, through
+   * recordApiCall (src/driver/api-calls.ts), so the bridge records MCM's mcm_cloud_api_* metrics.
+   */
+  metrics?: DriverMetricsSource;
 }

@@ -12,6 +12,7 @@ import { GRPCControllerService } from './generated/plugin/grpc_controller.ts';
 import { GRPCStdioService, type StdioData } from './generated/plugin/grpc_stdio.ts';
 import { DriverServiceService } from './generated/stackit/driver/v1/driver.ts';
 import { SOCKET_DIR_PREFIX } from './handshake.ts';
+import { pluginProcessMetrics } from './metrics.ts';
 import { driverService } from './service.ts';
 
 /** go-plugin's health check service name. */
@@ -48,7 +49,10 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
     inFlight += d;
     if (inFlight === 0) idle?.();
   };
-  server.addService(DriverServiceService, driverService({ driver: opts.driver, log, track }));
+  server.addService(
+    DriverServiceService,
+    driverService({ driver: opts.driver, log, track, pluginMetrics: pluginProcessMetrics() }),
+  );
 
   const health = new HealthImplementation({ '': 'SERVING', [HEALTH_SERVICE]: 'SERVING' });
   health.addToServer(server);

@@ -1,13 +1,20 @@
 // The DriverService gRPC handlers: decode the request, call the Driver with a deadline-bound
 // CallContext, and answer with the result or the driver's error in the response's `error` field.
 // gRPC status is always OK here; gRPC-level errors are left to the transport (see driver.proto).
-import type { handleUnaryCall, ServerUnaryCall } from '@grpc/grpc-js';
+import { status as grpcStatus, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
+import { type ApiCallRecord, withApiCalls } from '../driver/api-calls.ts';
 import type { CallContext, Driver, MachineIdentity, MachineRequest, SecretData } from '../driver/types.ts';
 import { Code, codeName } from '../mcm/codes.ts';
 import { isMachineError } from '../mcm/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { decodeListRequest, decodeMachineRequest, decodeVolumesRequest, encodeIdentity } from './codec.ts';
-import type { DriverServiceServer, Status } from './generated/stackit/driver/v1/driver.ts';
+import type {
+  ApiCall,
+  DriverServiceServer,
+  MetricsRequest,
+  MetricsResponse,
+  Status,
+} from './generated/stackit/driver/v1/driver.ts';
 
 /** Used when the caller sets no deadline (the Go bridge always does): drivers must always have one. */
 export const DEFAULT_DEADLINE_MS = 60_000;
@@ -69,15 +76,26 @@ export interface ServiceDeps {
   log: Logger;
   /** Called when a call starts and ends: graceful shutdown waits for in-flight calls. */
   track?: (delta: 1 | -1) => void;
+  /** The plugin's own metrics (process, event loop), served after the driver's by Metrics. */
+  pluginMetrics?: () => Promise<string>;
 }
 
-function unary<WReq, WRes, Args>(
+/** The driver's own records -> wire ApiCalls (a copy: requests still running after the answer are not sent). */
+function toWire(calls: readonly ApiCallRecord[]): ApiCall[] {
+  return calls.map((c) => ({ service: c.service, durationSeconds: c.durationSeconds, failed: c.failed }));
+}
+
+/**
+ * One DriverService handler. The driver call runs inside withApiCalls: every cloud API request it
+ * makes lands in the response's apiCalls, on success and on failure alike.
+ */
+function unary<WReq, WRes extends { apiCalls: ApiCall[] }, Args>(
   deps: ServiceDeps,
   method: string,
   decode: (w: WReq) => Args,
   names: (a: Args) => Names,
-  run: (a: Args, ctx: CallContext) => Promise<WRes>,
-  fail: (f: Failure) => WRes,
+  run: (a: Args, ctx: CallContext) => Promise<Omit<WRes, 'apiCalls'>>,
+  fail: (f: Failure) => Omit<WRes, 'apiCalls'>,
 ): handleUnaryCall<WReq, WRes> {
   return (call, callback) => {
     const started = performance.now();
@@ -93,13 +111,14 @@ function unary<WReq, WRes, Args>(
     let who: Names = {};
     let secret: SecretData = {};
     const ctx: CallContext = { signal: ac.signal, deadline, log: deps.log.child({ method }) };
-    (async () => {
+    const apiCalls: ApiCallRecord[] = [];
+    withApiCalls(apiCalls, async () => {
       const args = decode(call.request);
       who = names(args);
       secret = (args as { secret?: SecretData }).secret ?? {};
       ctx.log = deps.log.child({ method, ...who });
       return run(args, ctx);
-    })()
+    })
       .then(
         (res) => ({ res, code: 0, message: undefined as string | undefined }),
         (err: unknown) => {
@@ -114,7 +133,7 @@ function unary<WReq, WRes, Args>(
         if (code === 0) deps.log.info(line, 'driver call');
         else deps.log.info({ ...line, message }, 'driver call failed');
         deps.track?.(-1);
-        callback(null, res);
+        callback(null, { ...res, apiCalls: toWire(apiCalls) } as WRes);
       });
   };
 }
@@ -178,5 +197,23 @@ export function driverService(deps: ServiceDeps): DriverServiceServer {
       async (r, ctx) => ({ volumeIds: (await driver.getVolumeIds(r, ctx)).volumeIds }),
       (f) => ({ volumeIds: [], error: f.status }),
     ),
+    metrics: (_call: ServerUnaryCall<MetricsRequest, MetricsResponse>, callback) => {
+      metricsText(deps).then(
+        (text) => callback(null, { text }),
+        (err: unknown) => {
+          deps.log.warn({ err: { message: (err as Error)?.message } }, 'collecting metrics failed');
+          callback({ code: grpcStatus.INTERNAL, details: 'collecting the driver plugin metrics failed' });
+        },
+      );
+    },
   };
+}
+
+/** The driver's registry, then the plugin's own; names never overlap (different prefixes). */
+async function metricsText(deps: ServiceDeps): Promise<string> {
+  const parts = await Promise.all([deps.driver.metrics?.exposition() ?? '', deps.pluginMetrics?.() ?? '']);
+  return parts
+    .filter((p) => p.trim() !== '')
+    .map((p) => (p.endsWith('\n') ? p : `${p}\n`))
+    .join('');
 }

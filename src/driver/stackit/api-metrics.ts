@@ -1,31 +1,15 @@
-// IaaS request accounting. MCM's own metrics (mcm_cloud_api_requests_total, ..._failed_total,
-// ..._api_request_duration_seconds) live in the Go process's registry, so each driver call reports
-// the API requests it made back to the bridge (recordedCalls), which records them there exactly as
-// a Go provider would. Metrics MCM does not define live here, in the plugin's own prom-client
-// registry, and are exposed through the bridge too (src/plugin).
-import { AsyncLocalStorage } from 'node:async_hooks';
+// IaaS request accounting for the STACKIT driver. Each HTTP attempt is reported to the driver call
+// it was made for (src/driver/api-calls.ts), so the bridge can record MCM's own mcm_cloud_api_*
+// metrics in the Go process. Metrics MCM does not define live here, in the driver's own prom-client
+// registry, which the plugin serves to the bridge (Metrics RPC) for the controller's /metrics.
 import { Counter, Registry } from 'prom-client';
 import type { IaasRequestEvent } from '../../iaas/index.ts';
+import { recordApiCall } from '../api-calls.ts';
+import type { DriverMetricsSource } from '../types.ts';
 
-export interface ApiCallRecord {
-  /** MCM's `service` label: the IaaS operation, e.g. CreateServer. */
-  service: string;
-  durationSeconds: number;
-  failed: boolean;
-}
+export { type ApiCallRecord, recordingApiCalls } from '../api-calls.ts';
 
-const store = new AsyncLocalStorage<ApiCallRecord[]>();
-
-/** Runs fn, collecting every IaaS request made on its behalf. */
-export async function recordingApiCalls<T>(
-  fn: () => Promise<T>,
-): Promise<{ result: T; calls: ApiCallRecord[] }> {
-  const calls: ApiCallRecord[] = [];
-  const result = await store.run(calls, fn);
-  return { result, calls };
-}
-
-export class DriverMetrics {
+export class DriverMetrics implements DriverMetricsSource {
   readonly registry = new Registry();
   readonly #retries = new Counter({
     name: 'stackit_iaas_request_retries_total',
@@ -54,10 +38,15 @@ export class DriverMetrics {
       operation: e.operation,
       code: e.status !== undefined ? String(e.status) : (e.error ?? 'none'),
     });
-    store.getStore()?.push({
+    recordApiCall({
       service: e.operation,
       durationSeconds: e.durationMs / 1000,
       failed: e.error !== undefined || (e.status !== undefined && e.status >= 400),
     });
   };
+
+  /** The registry in Prometheus text exposition format. */
+  exposition(): Promise<string> {
+    return this.registry.metrics();
+  }
 }

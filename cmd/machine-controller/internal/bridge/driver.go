@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/driver"
@@ -200,9 +202,15 @@ func (b *Bridge) GetVolumeIDs(ctx context.Context, req *driver.GetVolumeIDsReque
 	return &driver.GetVolumeIDsResponse{VolumeIDs: ids}, nil
 }
 
+// response is what every driver response has: the cloud API requests made for the call.
+type response interface {
+	GetApiCalls() []*driverv1.ApiCall
+}
+
 // call runs fn against a running plugin under the bridge's deadline and converts bridge-level
-// failures (no plugin, transport, deadline) into machinecodes errors.
-func call[R any](ctx context.Context, b *Bridge, op string, fn func(context.Context, driverv1.DriverServiceClient) (R, error)) (R, error) {
+// failures (no plugin, transport, deadline) into machinecodes errors. The cloud API requests the
+// plugin reports are recorded in MCM's metrics, also when the driver call failed.
+func call[R response](ctx context.Context, b *Bridge, op string, fn func(context.Context, driverv1.DriverServiceClient) (R, error)) (R, error) {
 	var zero R
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
@@ -221,6 +229,7 @@ func call[R any](ctx context.Context, b *Bridge, op string, fn func(context.Cont
 		}
 		return zero, b.transportError(ctx, op, st)
 	}
+	RecordAPICalls(b.provider, out.GetApiCalls())
 	return out, nil
 }
 
@@ -238,12 +247,38 @@ func (b *Bridge) transportError(ctx context.Context, op string, st *grpcstatus.S
 	}
 }
 
-// observe records MCM's driver metrics, as the upstream providers do.
+// observe records MCM's driver metrics as the Gardener providers do (aws and azure
+// pkg/instrument.RecordDriverAPIMetric): the duration of successful calls; failed calls counted with
+// the MCM code as its number (e.g. "14" for Unavailable).
 func (b *Bridge) observe(op string, start time.Time, err *error) {
 	if *err == nil {
 		metrics.DriverAPIRequestDuration.WithLabelValues(b.provider, op).Observe(time.Since(start).Seconds())
 		return
 	}
 	s, _ := status.FromError(*err)
-	metrics.DriverFailedAPIRequests.WithLabelValues(b.provider, op, s.Code().String()).Inc()
+	metrics.DriverFailedAPIRequests.WithLabelValues(b.provider, op, strconv.Itoa(int(s.Code()))).Inc()
+}
+
+// RecordAPICalls records the cloud API requests of one driver call in MCM's metrics, as the
+// Gardener providers record theirs (aws and azure pkg/instrument.RecordAPIMetric): a successful
+// request increments mcm_cloud_api_requests_total and observes its duration in
+// mcm_cloud_api_api_request_duration_seconds; a failed one increments
+// mcm_cloud_api_requests_failed_total only. All requests = requests_total + requests_failed_total.
+func RecordAPICalls(provider string, calls []*driverv1.ApiCall) {
+	for _, c := range calls {
+		service := c.GetService()
+		if service == "" {
+			service = "unknown"
+		}
+		if c.GetFailed() {
+			metrics.APIFailedRequestCount.WithLabelValues(provider, service).Inc()
+			continue
+		}
+		metrics.APIRequestCount.WithLabelValues(provider, service).Inc()
+		d := c.GetDurationSeconds()
+		if d < 0 || math.IsNaN(d) || math.IsInf(d, 0) {
+			d = 0
+		}
+		metrics.APIRequestDuration.WithLabelValues(provider, service).Observe(d)
+	}
 }

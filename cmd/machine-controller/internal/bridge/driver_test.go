@@ -16,7 +16,9 @@ import (
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/machinecodes/codes"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/machinecodes/status"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/metrics"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/grpc"
 	grpccodes "google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -388,7 +390,7 @@ func TestDriverMetrics(t *testing.T) {
 	}
 	_, mc, s := machineReq()
 	failed := func() float64 {
-		return testutil.ToFloat64(metrics.DriverFailedAPIRequests.WithLabelValues("test", "ListMachines", "ResourceExhausted"))
+		return testutil.ToFloat64(metrics.DriverFailedAPIRequests.WithLabelValues("test", "ListMachines", "8"))
 	}
 	before, okBefore := failed(), testutil.CollectAndCount(metrics.DriverAPIRequestDuration)
 	st = &driverv1.Status{Code: int32(codes.ResourceExhausted), Message: "quota"}
@@ -402,5 +404,67 @@ func TestDriverMetrics(t *testing.T) {
 	}
 	if testutil.CollectAndCount(metrics.DriverAPIRequestDuration) < max(okBefore, 1) {
 		t.Fatal("no duration recorded for a successful call")
+	}
+}
+
+// The cloud API requests the plugin reports for a call land in MCM's own metrics, as a Go provider
+// records them: successful ones in requests_total and the duration histogram, failed ones in
+// requests_failed_total. A failed driver call made API requests too: they count as well.
+func TestAPICallsRecordedInMCMMetrics(t *testing.T) {
+	h := newHarness(t, 5*time.Second)
+	calls := []*driverv1.ApiCall{
+		{Service: "ListServers", DurationSeconds: 0.2},
+		{Service: "CreateServer", DurationSeconds: 0.5},
+		{Service: "CreateServer", DurationSeconds: 0.1, Failed: true},
+	}
+	h.fake.create = func(*driverv1.CreateMachineRequest) (*driverv1.CreateMachineResponse, error) {
+		return &driverv1.CreateMachineResponse{ProviderId: "stackit://p/s", NodeName: "n", ApiCalls: calls}, nil
+	}
+	h.fake.del = func(*driverv1.DeleteMachineRequest) (*driverv1.DeleteMachineResponse, error) {
+		return &driverv1.DeleteMachineResponse{
+			ApiCalls: []*driverv1.ApiCall{{Service: "DeleteServer", DurationSeconds: 0.3, Failed: true}},
+			Error:    &driverv1.Status{Code: int32(codes.Unavailable), Message: "HTTP 503"},
+		}, nil
+	}
+	ok := func(svc string) float64 {
+		return testutil.ToFloat64(metrics.APIRequestCount.WithLabelValues("test", svc))
+	}
+	failed := func(svc string) float64 {
+		return testutil.ToFloat64(metrics.APIFailedRequestCount.WithLabelValues("test", svc))
+	}
+	histCount := func(svc string) uint64 {
+		var m dto.Metric
+		if err := metrics.APIRequestDuration.WithLabelValues("test", svc).(prometheus.Metric).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetHistogram().GetSampleCount()
+	}
+	okList, okCreate, failedCreate, failedDelete := ok("ListServers"), ok("CreateServer"), failed("CreateServer"), failed("DeleteServer")
+	histCreate, histDelete := histCount("CreateServer"), histCount("DeleteServer")
+
+	m, mc, s := machineReq()
+	if _, err := h.bridge.CreateMachine(context.Background(), &driver.CreateMachineRequest{Machine: m, MachineClass: mc, Secret: s}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.bridge.DeleteMachine(context.Background(), &driver.DeleteMachineRequest{Machine: m, MachineClass: mc, Secret: s}); statusOf(t, err).Code() != codes.Unavailable {
+		t.Fatalf("delete: %v", err)
+	}
+	if got := ok("ListServers") - okList; got != 1 {
+		t.Errorf("requests_total{ListServers} +%v, want +1", got)
+	}
+	if got := ok("CreateServer") - okCreate; got != 1 {
+		t.Errorf("requests_total{CreateServer} +%v, want +1 (the successful one)", got)
+	}
+	if got := failed("CreateServer") - failedCreate; got != 1 {
+		t.Errorf("requests_failed_total{CreateServer} +%v, want +1", got)
+	}
+	if got := failed("DeleteServer") - failedDelete; got != 1 {
+		t.Errorf("requests_failed_total{DeleteServer} +%v, want +1 (reported by a failed driver call)", got)
+	}
+	if got := histCount("CreateServer") - histCreate; got != 1 {
+		t.Errorf("api_request_duration_seconds{CreateServer} +%d observations, want +1 (successful requests only)", got)
+	}
+	if got := histCount("DeleteServer") - histDelete; got != 0 {
+		t.Errorf("api_request_duration_seconds{DeleteServer} +%d observations, want 0 (failed requests only)", got)
 	}
 }

@@ -121,6 +121,33 @@ func (s *Supervisor) Acquire(ctx context.Context) (*Instance, error) {
 	}
 }
 
+// Current returns the running plugin without starting one (nil when none runs).
+func (s *Supervisor) Current() *Instance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.cur == nil || s.cur.client.Exited() {
+		return nil
+	}
+	return s.cur
+}
+
+// ErrNotRunning is returned by Metrics when no plugin runs.
+var ErrNotRunning = errors.New("driver plugin is not running")
+
+// Metrics asks the running plugin for its own metrics (text exposition format). It never starts a
+// plugin: a scrape must not spawn processes.
+func (s *Supervisor) Metrics(ctx context.Context) (string, error) {
+	inst := s.Current()
+	if inst == nil {
+		return "", ErrNotRunning
+	}
+	resp, err := inst.driver.Metrics(ctx, &driverv1.MetricsRequest{})
+	if err != nil {
+		return "", err
+	}
+	return resp.GetText(), nil
+}
+
 func (s *Supervisor) run(l *launch) {
 	defer s.wg.Done()
 	inst, err := s.start()

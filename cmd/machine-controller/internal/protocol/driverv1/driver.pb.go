@@ -86,6 +86,72 @@ func (x *Status) GetMessage() string {
 	return ""
 }
 
+// One cloud API request (HTTP attempt) the driver made while serving a call. The bridge records
+// MCM's mcm_cloud_api_requests_total / _requests_failed_total / _api_request_duration_seconds from
+// these, in the controller's registry, as Go providers do. Every driver response carries the
+// requests of its call, also when the call failed.
+type ApiCall struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// MCM's `service` label: the API operation, e.g. CreateServer.
+	Service         string  `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	DurationSeconds float64 `protobuf:"fixed64,2,opt,name=duration_seconds,json=durationSeconds,proto3" json:"duration_seconds,omitempty"`
+	// No response, or an HTTP status >= 400.
+	Failed        bool `protobuf:"varint,3,opt,name=failed,proto3" json:"failed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiCall) Reset() {
+	*x = ApiCall{}
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiCall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiCall) ProtoMessage() {}
+
+func (x *ApiCall) ProtoReflect() protoreflect.Message {
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiCall.ProtoReflect.Descriptor instead.
+func (*ApiCall) Descriptor() ([]byte, []int) {
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ApiCall) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *ApiCall) GetDurationSeconds() float64 {
+	if x != nil {
+		return x.DurationSeconds
+	}
+	return 0
+}
+
+func (x *ApiCall) GetFailed() bool {
+	if x != nil {
+		return x.Failed
+	}
+	return false
+}
+
 // Kubernetes core/v1 NodeAddress.
 type NodeAddress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -98,7 +164,7 @@ type NodeAddress struct {
 
 func (x *NodeAddress) Reset() {
 	*x = NodeAddress{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[1]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -110,7 +176,7 @@ func (x *NodeAddress) String() string {
 func (*NodeAddress) ProtoMessage() {}
 
 func (x *NodeAddress) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[1]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -123,7 +189,7 @@ func (x *NodeAddress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeAddress.ProtoReflect.Descriptor instead.
 func (*NodeAddress) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{1}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *NodeAddress) GetType() string {
@@ -153,7 +219,7 @@ type CreateMachineRequest struct {
 
 func (x *CreateMachineRequest) Reset() {
 	*x = CreateMachineRequest{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[2]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -165,7 +231,7 @@ func (x *CreateMachineRequest) String() string {
 func (*CreateMachineRequest) ProtoMessage() {}
 
 func (x *CreateMachineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[2]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -178,7 +244,7 @@ func (x *CreateMachineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMachineRequest.ProtoReflect.Descriptor instead.
 func (*CreateMachineRequest) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{2}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateMachineRequest) GetMachine() []byte {
@@ -208,6 +274,7 @@ type CreateMachineResponse struct {
 	NodeName       string                 `protobuf:"bytes,2,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
 	LastKnownState string                 `protobuf:"bytes,3,opt,name=last_known_state,json=lastKnownState,proto3" json:"last_known_state,omitempty"`
 	Addresses      []*NodeAddress         `protobuf:"bytes,4,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	ApiCalls       []*ApiCall             `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
 	Error          *Status                `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
@@ -215,7 +282,7 @@ type CreateMachineResponse struct {
 
 func (x *CreateMachineResponse) Reset() {
 	*x = CreateMachineResponse{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[3]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -227,7 +294,7 @@ func (x *CreateMachineResponse) String() string {
 func (*CreateMachineResponse) ProtoMessage() {}
 
 func (x *CreateMachineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[3]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -240,7 +307,7 @@ func (x *CreateMachineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMachineResponse.ProtoReflect.Descriptor instead.
 func (*CreateMachineResponse) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{3}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateMachineResponse) GetProviderId() string {
@@ -271,6 +338,13 @@ func (x *CreateMachineResponse) GetAddresses() []*NodeAddress {
 	return nil
 }
 
+func (x *CreateMachineResponse) GetApiCalls() []*ApiCall {
+	if x != nil {
+		return x.ApiCalls
+	}
+	return nil
+}
+
 func (x *CreateMachineResponse) GetError() *Status {
 	if x != nil {
 		return x.Error
@@ -289,7 +363,7 @@ type InitializeMachineRequest struct {
 
 func (x *InitializeMachineRequest) Reset() {
 	*x = InitializeMachineRequest{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[4]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -301,7 +375,7 @@ func (x *InitializeMachineRequest) String() string {
 func (*InitializeMachineRequest) ProtoMessage() {}
 
 func (x *InitializeMachineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[4]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -314,7 +388,7 @@ func (x *InitializeMachineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InitializeMachineRequest.ProtoReflect.Descriptor instead.
 func (*InitializeMachineRequest) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{4}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *InitializeMachineRequest) GetMachine() []byte {
@@ -343,6 +417,7 @@ type InitializeMachineResponse struct {
 	ProviderId    string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
 	NodeName      string                 `protobuf:"bytes,2,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
 	Addresses     []*NodeAddress         `protobuf:"bytes,4,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	ApiCalls      []*ApiCall             `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
 	Error         *Status                `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -350,7 +425,7 @@ type InitializeMachineResponse struct {
 
 func (x *InitializeMachineResponse) Reset() {
 	*x = InitializeMachineResponse{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[5]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -362,7 +437,7 @@ func (x *InitializeMachineResponse) String() string {
 func (*InitializeMachineResponse) ProtoMessage() {}
 
 func (x *InitializeMachineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[5]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -375,7 +450,7 @@ func (x *InitializeMachineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InitializeMachineResponse.ProtoReflect.Descriptor instead.
 func (*InitializeMachineResponse) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{5}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *InitializeMachineResponse) GetProviderId() string {
@@ -399,6 +474,13 @@ func (x *InitializeMachineResponse) GetAddresses() []*NodeAddress {
 	return nil
 }
 
+func (x *InitializeMachineResponse) GetApiCalls() []*ApiCall {
+	if x != nil {
+		return x.ApiCalls
+	}
+	return nil
+}
+
 func (x *InitializeMachineResponse) GetError() *Status {
 	if x != nil {
 		return x.Error
@@ -417,7 +499,7 @@ type DeleteMachineRequest struct {
 
 func (x *DeleteMachineRequest) Reset() {
 	*x = DeleteMachineRequest{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[6]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -429,7 +511,7 @@ func (x *DeleteMachineRequest) String() string {
 func (*DeleteMachineRequest) ProtoMessage() {}
 
 func (x *DeleteMachineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[6]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -442,7 +524,7 @@ func (x *DeleteMachineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMachineRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMachineRequest) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{6}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeleteMachineRequest) GetMachine() []byte {
@@ -469,6 +551,7 @@ func (x *DeleteMachineRequest) GetSecret() []byte {
 type DeleteMachineResponse struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	LastKnownState string                 `protobuf:"bytes,3,opt,name=last_known_state,json=lastKnownState,proto3" json:"last_known_state,omitempty"`
+	ApiCalls       []*ApiCall             `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
 	Error          *Status                `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
@@ -476,7 +559,7 @@ type DeleteMachineResponse struct {
 
 func (x *DeleteMachineResponse) Reset() {
 	*x = DeleteMachineResponse{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[7]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +571,7 @@ func (x *DeleteMachineResponse) String() string {
 func (*DeleteMachineResponse) ProtoMessage() {}
 
 func (x *DeleteMachineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[7]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +584,7 @@ func (x *DeleteMachineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMachineResponse.ProtoReflect.Descriptor instead.
 func (*DeleteMachineResponse) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{7}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteMachineResponse) GetLastKnownState() string {
@@ -509,6 +592,13 @@ func (x *DeleteMachineResponse) GetLastKnownState() string {
 		return x.LastKnownState
 	}
 	return ""
+}
+
+func (x *DeleteMachineResponse) GetApiCalls() []*ApiCall {
+	if x != nil {
+		return x.ApiCalls
+	}
+	return nil
 }
 
 func (x *DeleteMachineResponse) GetError() *Status {
@@ -529,7 +619,7 @@ type GetMachineStatusRequest struct {
 
 func (x *GetMachineStatusRequest) Reset() {
 	*x = GetMachineStatusRequest{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[8]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -541,7 +631,7 @@ func (x *GetMachineStatusRequest) String() string {
 func (*GetMachineStatusRequest) ProtoMessage() {}
 
 func (x *GetMachineStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[8]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -554,7 +644,7 @@ func (x *GetMachineStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMachineStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetMachineStatusRequest) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{8}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetMachineStatusRequest) GetMachine() []byte {
@@ -584,6 +674,7 @@ type GetMachineStatusResponse struct {
 	ProviderId    string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
 	NodeName      string                 `protobuf:"bytes,2,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
 	Addresses     []*NodeAddress         `protobuf:"bytes,4,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	ApiCalls      []*ApiCall             `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
 	Error         *Status                `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -591,7 +682,7 @@ type GetMachineStatusResponse struct {
 
 func (x *GetMachineStatusResponse) Reset() {
 	*x = GetMachineStatusResponse{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[9]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -603,7 +694,7 @@ func (x *GetMachineStatusResponse) String() string {
 func (*GetMachineStatusResponse) ProtoMessage() {}
 
 func (x *GetMachineStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[9]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -616,7 +707,7 @@ func (x *GetMachineStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMachineStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetMachineStatusResponse) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{9}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetMachineStatusResponse) GetProviderId() string {
@@ -640,6 +731,13 @@ func (x *GetMachineStatusResponse) GetAddresses() []*NodeAddress {
 	return nil
 }
 
+func (x *GetMachineStatusResponse) GetApiCalls() []*ApiCall {
+	if x != nil {
+		return x.ApiCalls
+	}
+	return nil
+}
+
 func (x *GetMachineStatusResponse) GetError() *Status {
 	if x != nil {
 		return x.Error
@@ -657,7 +755,7 @@ type ListMachinesRequest struct {
 
 func (x *ListMachinesRequest) Reset() {
 	*x = ListMachinesRequest{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[10]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -669,7 +767,7 @@ func (x *ListMachinesRequest) String() string {
 func (*ListMachinesRequest) ProtoMessage() {}
 
 func (x *ListMachinesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[10]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -682,7 +780,7 @@ func (x *ListMachinesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMachinesRequest.ProtoReflect.Descriptor instead.
 func (*ListMachinesRequest) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{10}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListMachinesRequest) GetMachineClass() []byte {
@@ -703,6 +801,7 @@ type ListMachinesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// providerID -> machine name.
 	MachineList   map[string]string `protobuf:"bytes,1,rep,name=machine_list,json=machineList,proto3" json:"machine_list,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	ApiCalls      []*ApiCall        `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
 	Error         *Status           `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -710,7 +809,7 @@ type ListMachinesResponse struct {
 
 func (x *ListMachinesResponse) Reset() {
 	*x = ListMachinesResponse{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[11]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -722,7 +821,7 @@ func (x *ListMachinesResponse) String() string {
 func (*ListMachinesResponse) ProtoMessage() {}
 
 func (x *ListMachinesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[11]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -735,12 +834,19 @@ func (x *ListMachinesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMachinesResponse.ProtoReflect.Descriptor instead.
 func (*ListMachinesResponse) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{11}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListMachinesResponse) GetMachineList() map[string]string {
 	if x != nil {
 		return x.MachineList
+	}
+	return nil
+}
+
+func (x *ListMachinesResponse) GetApiCalls() []*ApiCall {
+	if x != nil {
+		return x.ApiCalls
 	}
 	return nil
 }
@@ -762,7 +868,7 @@ type GetVolumeIDsRequest struct {
 
 func (x *GetVolumeIDsRequest) Reset() {
 	*x = GetVolumeIDsRequest{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[12]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -774,7 +880,7 @@ func (x *GetVolumeIDsRequest) String() string {
 func (*GetVolumeIDsRequest) ProtoMessage() {}
 
 func (x *GetVolumeIDsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[12]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -787,7 +893,7 @@ func (x *GetVolumeIDsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVolumeIDsRequest.ProtoReflect.Descriptor instead.
 func (*GetVolumeIDsRequest) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{12}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetVolumeIDsRequest) GetPvSpecs() [][]byte {
@@ -800,6 +906,7 @@ func (x *GetVolumeIDsRequest) GetPvSpecs() [][]byte {
 type GetVolumeIDsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	VolumeIds     []string               `protobuf:"bytes,1,rep,name=volume_ids,json=volumeIds,proto3" json:"volume_ids,omitempty"`
+	ApiCalls      []*ApiCall             `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
 	Error         *Status                `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -807,7 +914,7 @@ type GetVolumeIDsResponse struct {
 
 func (x *GetVolumeIDsResponse) Reset() {
 	*x = GetVolumeIDsResponse{}
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[13]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -819,7 +926,7 @@ func (x *GetVolumeIDsResponse) String() string {
 func (*GetVolumeIDsResponse) ProtoMessage() {}
 
 func (x *GetVolumeIDsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stackit_driver_v1_driver_proto_msgTypes[13]
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -832,12 +939,19 @@ func (x *GetVolumeIDsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVolumeIDsResponse.ProtoReflect.Descriptor instead.
 func (*GetVolumeIDsResponse) Descriptor() ([]byte, []int) {
-	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{13}
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetVolumeIDsResponse) GetVolumeIds() []string {
 	if x != nil {
 		return x.VolumeIds
+	}
+	return nil
+}
+
+func (x *GetVolumeIDsResponse) GetApiCalls() []*ApiCall {
+	if x != nil {
+		return x.ApiCalls
 	}
 	return nil
 }
@@ -849,6 +963,87 @@ func (x *GetVolumeIDsResponse) GetError() *Status {
 	return nil
 }
 
+type MetricsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MetricsRequest) Reset() {
+	*x = MetricsRequest{}
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MetricsRequest) ProtoMessage() {}
+
+func (x *MetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MetricsRequest.ProtoReflect.Descriptor instead.
+func (*MetricsRequest) Descriptor() ([]byte, []int) {
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{15}
+}
+
+type MetricsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Prometheus text exposition format 0.0.4; empty when the driver has no metrics of its own.
+	Text          string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MetricsResponse) Reset() {
+	*x = MetricsResponse{}
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MetricsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MetricsResponse) ProtoMessage() {}
+
+func (x *MetricsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stackit_driver_v1_driver_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MetricsResponse.ProtoReflect.Descriptor instead.
+func (*MetricsResponse) Descriptor() ([]byte, []int) {
+	return file_stackit_driver_v1_driver_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *MetricsResponse) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
 var File_stackit_driver_v1_driver_proto protoreflect.FileDescriptor
 
 const file_stackit_driver_v1_driver_proto_rawDesc = "" +
@@ -856,70 +1051,84 @@ const file_stackit_driver_v1_driver_proto_rawDesc = "" +
 	"\x1estackit/driver/v1/driver.proto\x12\x11stackit.driver.v1\"6\n" +
 	"\x06Status\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\";\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"f\n" +
+	"\aApiCall\x12\x18\n" +
+	"\aservice\x18\x01 \x01(\tR\aservice\x12)\n" +
+	"\x10duration_seconds\x18\x02 \x01(\x01R\x0fdurationSeconds\x12\x16\n" +
+	"\x06failed\x18\x03 \x01(\bR\x06failed\";\n" +
 	"\vNodeAddress\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\"m\n" +
 	"\x14CreateMachineRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
-	"\x06secret\x18\x03 \x01(\fR\x06secret\"\xee\x01\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret\"\xa7\x02\n" +
 	"\x15CreateMachineResponse\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x1b\n" +
 	"\tnode_name\x18\x02 \x01(\tR\bnodeName\x12(\n" +
 	"\x10last_known_state\x18\x03 \x01(\tR\x0elastKnownState\x12<\n" +
-	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x12/\n" +
+	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x127\n" +
+	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"q\n" +
 	"\x18InitializeMachineRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
-	"\x06secret\x18\x03 \x01(\fR\x06secret\"\xc8\x01\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret\"\x81\x02\n" +
 	"\x19InitializeMachineResponse\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x1b\n" +
 	"\tnode_name\x18\x02 \x01(\tR\bnodeName\x12<\n" +
-	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x12/\n" +
+	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x127\n" +
+	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"m\n" +
 	"\x14DeleteMachineRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
-	"\x06secret\x18\x03 \x01(\fR\x06secret\"r\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret\"\xab\x01\n" +
 	"\x15DeleteMachineResponse\x12(\n" +
-	"\x10last_known_state\x18\x03 \x01(\tR\x0elastKnownState\x12/\n" +
+	"\x10last_known_state\x18\x03 \x01(\tR\x0elastKnownState\x127\n" +
+	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"p\n" +
 	"\x17GetMachineStatusRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
-	"\x06secret\x18\x03 \x01(\fR\x06secret\"\xc7\x01\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret\"\x80\x02\n" +
 	"\x18GetMachineStatusResponse\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x1b\n" +
 	"\tnode_name\x18\x02 \x01(\tR\bnodeName\x12<\n" +
-	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x12/\n" +
+	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x127\n" +
+	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"R\n" +
 	"\x13ListMachinesRequest\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
-	"\x06secret\x18\x03 \x01(\fR\x06secret\"\xe4\x01\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret\"\x9d\x02\n" +
 	"\x14ListMachinesResponse\x12[\n" +
-	"\fmachine_list\x18\x01 \x03(\v28.stackit.driver.v1.ListMachinesResponse.MachineListEntryR\vmachineList\x12/\n" +
+	"\fmachine_list\x18\x01 \x03(\v28.stackit.driver.v1.ListMachinesResponse.MachineListEntryR\vmachineList\x127\n" +
+	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\x1a>\n" +
 	"\x10MachineListEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"0\n" +
 	"\x13GetVolumeIDsRequest\x12\x19\n" +
-	"\bpv_specs\x18\x01 \x03(\fR\apvSpecs\"f\n" +
+	"\bpv_specs\x18\x01 \x03(\fR\apvSpecs\"\x9f\x01\n" +
 	"\x14GetVolumeIDsResponse\x12\x1d\n" +
 	"\n" +
-	"volume_ids\x18\x01 \x03(\tR\tvolumeIds\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error2\xf6\x04\n" +
+	"volume_ids\x18\x01 \x03(\tR\tvolumeIds\x127\n" +
+	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"\x10\n" +
+	"\x0eMetricsRequest\"%\n" +
+	"\x0fMetricsResponse\x12\x12\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text2\xc8\x05\n" +
 	"\rDriverService\x12b\n" +
 	"\rCreateMachine\x12'.stackit.driver.v1.CreateMachineRequest\x1a(.stackit.driver.v1.CreateMachineResponse\x12n\n" +
 	"\x11InitializeMachine\x12+.stackit.driver.v1.InitializeMachineRequest\x1a,.stackit.driver.v1.InitializeMachineResponse\x12b\n" +
 	"\rDeleteMachine\x12'.stackit.driver.v1.DeleteMachineRequest\x1a(.stackit.driver.v1.DeleteMachineResponse\x12k\n" +
 	"\x10GetMachineStatus\x12*.stackit.driver.v1.GetMachineStatusRequest\x1a+.stackit.driver.v1.GetMachineStatusResponse\x12_\n" +
 	"\fListMachines\x12&.stackit.driver.v1.ListMachinesRequest\x1a'.stackit.driver.v1.ListMachinesResponse\x12_\n" +
-	"\fGetVolumeIDs\x12&.stackit.driver.v1.GetVolumeIDsRequest\x1a'.stackit.driver.v1.GetVolumeIDsResponseBQZOmcm-provider-stackit/cmd/machine-controller/internal/protocol/driverv1;driverv1b\x06proto3"
+	"\fGetVolumeIDs\x12&.stackit.driver.v1.GetVolumeIDsRequest\x1a'.stackit.driver.v1.GetVolumeIDsResponse\x12P\n" +
+	"\aMetrics\x12!.stackit.driver.v1.MetricsRequest\x1a\".stackit.driver.v1.MetricsResponseBQZOmcm-provider-stackit/cmd/machine-controller/internal/protocol/driverv1;driverv1b\x06proto3"
 
 var (
 	file_stackit_driver_v1_driver_proto_rawDescOnce sync.Once
@@ -933,52 +1142,63 @@ func file_stackit_driver_v1_driver_proto_rawDescGZIP() []byte {
 	return file_stackit_driver_v1_driver_proto_rawDescData
 }
 
-var file_stackit_driver_v1_driver_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_stackit_driver_v1_driver_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_stackit_driver_v1_driver_proto_goTypes = []any{
 	(*Status)(nil),                    // 0: stackit.driver.v1.Status
-	(*NodeAddress)(nil),               // 1: stackit.driver.v1.NodeAddress
-	(*CreateMachineRequest)(nil),      // 2: stackit.driver.v1.CreateMachineRequest
-	(*CreateMachineResponse)(nil),     // 3: stackit.driver.v1.CreateMachineResponse
-	(*InitializeMachineRequest)(nil),  // 4: stackit.driver.v1.InitializeMachineRequest
-	(*InitializeMachineResponse)(nil), // 5: stackit.driver.v1.InitializeMachineResponse
-	(*DeleteMachineRequest)(nil),      // 6: stackit.driver.v1.DeleteMachineRequest
-	(*DeleteMachineResponse)(nil),     // 7: stackit.driver.v1.DeleteMachineResponse
-	(*GetMachineStatusRequest)(nil),   // 8: stackit.driver.v1.GetMachineStatusRequest
-	(*GetMachineStatusResponse)(nil),  // 9: stackit.driver.v1.GetMachineStatusResponse
-	(*ListMachinesRequest)(nil),       // 10: stackit.driver.v1.ListMachinesRequest
-	(*ListMachinesResponse)(nil),      // 11: stackit.driver.v1.ListMachinesResponse
-	(*GetVolumeIDsRequest)(nil),       // 12: stackit.driver.v1.GetVolumeIDsRequest
-	(*GetVolumeIDsResponse)(nil),      // 13: stackit.driver.v1.GetVolumeIDsResponse
-	nil,                               // 14: stackit.driver.v1.ListMachinesResponse.MachineListEntry
+	(*ApiCall)(nil),                   // 1: stackit.driver.v1.ApiCall
+	(*NodeAddress)(nil),               // 2: stackit.driver.v1.NodeAddress
+	(*CreateMachineRequest)(nil),      // 3: stackit.driver.v1.CreateMachineRequest
+	(*CreateMachineResponse)(nil),     // 4: stackit.driver.v1.CreateMachineResponse
+	(*InitializeMachineRequest)(nil),  // 5: stackit.driver.v1.InitializeMachineRequest
+	(*InitializeMachineResponse)(nil), // 6: stackit.driver.v1.InitializeMachineResponse
+	(*DeleteMachineRequest)(nil),      // 7: stackit.driver.v1.DeleteMachineRequest
+	(*DeleteMachineResponse)(nil),     // 8: stackit.driver.v1.DeleteMachineResponse
+	(*GetMachineStatusRequest)(nil),   // 9: stackit.driver.v1.GetMachineStatusRequest
+	(*GetMachineStatusResponse)(nil),  // 10: stackit.driver.v1.GetMachineStatusResponse
+	(*ListMachinesRequest)(nil),       // 11: stackit.driver.v1.ListMachinesRequest
+	(*ListMachinesResponse)(nil),      // 12: stackit.driver.v1.ListMachinesResponse
+	(*GetVolumeIDsRequest)(nil),       // 13: stackit.driver.v1.GetVolumeIDsRequest
+	(*GetVolumeIDsResponse)(nil),      // 14: stackit.driver.v1.GetVolumeIDsResponse
+	(*MetricsRequest)(nil),            // 15: stackit.driver.v1.MetricsRequest
+	(*MetricsResponse)(nil),           // 16: stackit.driver.v1.MetricsResponse
+	nil,                               // 17: stackit.driver.v1.ListMachinesResponse.MachineListEntry
 }
 var file_stackit_driver_v1_driver_proto_depIdxs = []int32{
-	1,  // 0: stackit.driver.v1.CreateMachineResponse.addresses:type_name -> stackit.driver.v1.NodeAddress
-	0,  // 1: stackit.driver.v1.CreateMachineResponse.error:type_name -> stackit.driver.v1.Status
-	1,  // 2: stackit.driver.v1.InitializeMachineResponse.addresses:type_name -> stackit.driver.v1.NodeAddress
-	0,  // 3: stackit.driver.v1.InitializeMachineResponse.error:type_name -> stackit.driver.v1.Status
-	0,  // 4: stackit.driver.v1.DeleteMachineResponse.error:type_name -> stackit.driver.v1.Status
-	1,  // 5: stackit.driver.v1.GetMachineStatusResponse.addresses:type_name -> stackit.driver.v1.NodeAddress
-	0,  // 6: stackit.driver.v1.GetMachineStatusResponse.error:type_name -> stackit.driver.v1.Status
-	14, // 7: stackit.driver.v1.ListMachinesResponse.machine_list:type_name -> stackit.driver.v1.ListMachinesResponse.MachineListEntry
-	0,  // 8: stackit.driver.v1.ListMachinesResponse.error:type_name -> stackit.driver.v1.Status
-	0,  // 9: stackit.driver.v1.GetVolumeIDsResponse.error:type_name -> stackit.driver.v1.Status
-	2,  // 10: stackit.driver.v1.DriverService.CreateMachine:input_type -> stackit.driver.v1.CreateMachineRequest
-	4,  // 11: stackit.driver.v1.DriverService.InitializeMachine:input_type -> stackit.driver.v1.InitializeMachineRequest
-	6,  // 12: stackit.driver.v1.DriverService.DeleteMachine:input_type -> stackit.driver.v1.DeleteMachineRequest
-	8,  // 13: stackit.driver.v1.DriverService.GetMachineStatus:input_type -> stackit.driver.v1.GetMachineStatusRequest
-	10, // 14: stackit.driver.v1.DriverService.ListMachines:input_type -> stackit.driver.v1.ListMachinesRequest
-	12, // 15: stackit.driver.v1.DriverService.GetVolumeIDs:input_type -> stackit.driver.v1.GetVolumeIDsRequest
-	3,  // 16: stackit.driver.v1.DriverService.CreateMachine:output_type -> stackit.driver.v1.CreateMachineResponse
-	5,  // 17: stackit.driver.v1.DriverService.InitializeMachine:output_type -> stackit.driver.v1.InitializeMachineResponse
-	7,  // 18: stackit.driver.v1.DriverService.DeleteMachine:output_type -> stackit.driver.v1.DeleteMachineResponse
-	9,  // 19: stackit.driver.v1.DriverService.GetMachineStatus:output_type -> stackit.driver.v1.GetMachineStatusResponse
-	11, // 20: stackit.driver.v1.DriverService.ListMachines:output_type -> stackit.driver.v1.ListMachinesResponse
-	13, // 21: stackit.driver.v1.DriverService.GetVolumeIDs:output_type -> stackit.driver.v1.GetVolumeIDsResponse
-	16, // [16:22] is the sub-list for method output_type
-	10, // [10:16] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	2,  // 0: stackit.driver.v1.CreateMachineResponse.addresses:type_name -> stackit.driver.v1.NodeAddress
+	1,  // 1: stackit.driver.v1.CreateMachineResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
+	0,  // 2: stackit.driver.v1.CreateMachineResponse.error:type_name -> stackit.driver.v1.Status
+	2,  // 3: stackit.driver.v1.InitializeMachineResponse.addresses:type_name -> stackit.driver.v1.NodeAddress
+	1,  // 4: stackit.driver.v1.InitializeMachineResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
+	0,  // 5: stackit.driver.v1.InitializeMachineResponse.error:type_name -> stackit.driver.v1.Status
+	1,  // 6: stackit.driver.v1.DeleteMachineResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
+	0,  // 7: stackit.driver.v1.DeleteMachineResponse.error:type_name -> stackit.driver.v1.Status
+	2,  // 8: stackit.driver.v1.GetMachineStatusResponse.addresses:type_name -> stackit.driver.v1.NodeAddress
+	1,  // 9: stackit.driver.v1.GetMachineStatusResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
+	0,  // 10: stackit.driver.v1.GetMachineStatusResponse.error:type_name -> stackit.driver.v1.Status
+	17, // 11: stackit.driver.v1.ListMachinesResponse.machine_list:type_name -> stackit.driver.v1.ListMachinesResponse.MachineListEntry
+	1,  // 12: stackit.driver.v1.ListMachinesResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
+	0,  // 13: stackit.driver.v1.ListMachinesResponse.error:type_name -> stackit.driver.v1.Status
+	1,  // 14: stackit.driver.v1.GetVolumeIDsResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
+	0,  // 15: stackit.driver.v1.GetVolumeIDsResponse.error:type_name -> stackit.driver.v1.Status
+	3,  // 16: stackit.driver.v1.DriverService.CreateMachine:input_type -> stackit.driver.v1.CreateMachineRequest
+	5,  // 17: stackit.driver.v1.DriverService.InitializeMachine:input_type -> stackit.driver.v1.InitializeMachineRequest
+	7,  // 18: stackit.driver.v1.DriverService.DeleteMachine:input_type -> stackit.driver.v1.DeleteMachineRequest
+	9,  // 19: stackit.driver.v1.DriverService.GetMachineStatus:input_type -> stackit.driver.v1.GetMachineStatusRequest
+	11, // 20: stackit.driver.v1.DriverService.ListMachines:input_type -> stackit.driver.v1.ListMachinesRequest
+	13, // 21: stackit.driver.v1.DriverService.GetVolumeIDs:input_type -> stackit.driver.v1.GetVolumeIDsRequest
+	15, // 22: stackit.driver.v1.DriverService.Metrics:input_type -> stackit.driver.v1.MetricsRequest
+	4,  // 23: stackit.driver.v1.DriverService.CreateMachine:output_type -> stackit.driver.v1.CreateMachineResponse
+	6,  // 24: stackit.driver.v1.DriverService.InitializeMachine:output_type -> stackit.driver.v1.InitializeMachineResponse
+	8,  // 25: stackit.driver.v1.DriverService.DeleteMachine:output_type -> stackit.driver.v1.DeleteMachineResponse
+	10, // 26: stackit.driver.v1.DriverService.GetMachineStatus:output_type -> stackit.driver.v1.GetMachineStatusResponse
+	12, // 27: stackit.driver.v1.DriverService.ListMachines:output_type -> stackit.driver.v1.ListMachinesResponse
+	14, // 28: stackit.driver.v1.DriverService.GetVolumeIDs:output_type -> stackit.driver.v1.GetVolumeIDsResponse
+	16, // 29: stackit.driver.v1.DriverService.Metrics:output_type -> stackit.driver.v1.MetricsResponse
+	23, // [23:30] is the sub-list for method output_type
+	16, // [16:23] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_stackit_driver_v1_driver_proto_init() }
@@ -992,7 +1212,7 @@ func file_stackit_driver_v1_driver_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stackit_driver_v1_driver_proto_rawDesc), len(file_stackit_driver_v1_driver_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,7 @@ const (
 	DriverService_GetMachineStatus_FullMethodName  = "/stackit.driver.v1.DriverService/GetMachineStatus"
 	DriverService_ListMachines_FullMethodName      = "/stackit.driver.v1.DriverService/ListMachines"
 	DriverService_GetVolumeIDs_FullMethodName      = "/stackit.driver.v1.DriverService/GetVolumeIDs"
+	DriverService_Metrics_FullMethodName           = "/stackit.driver.v1.DriverService/Metrics"
 )
 
 // DriverServiceClient is the client API for DriverService service.
@@ -48,6 +49,8 @@ type DriverServiceClient interface {
 	GetMachineStatus(ctx context.Context, in *GetMachineStatusRequest, opts ...grpc.CallOption) (*GetMachineStatusResponse, error)
 	ListMachines(ctx context.Context, in *ListMachinesRequest, opts ...grpc.CallOption) (*ListMachinesResponse, error)
 	GetVolumeIDs(ctx context.Context, in *GetVolumeIDsRequest, opts ...grpc.CallOption) (*GetVolumeIDsResponse, error)
+	// The plugin's own metrics (those MCM does not define), for the machine-controller's /metrics.
+	Metrics(ctx context.Context, in *MetricsRequest, opts ...grpc.CallOption) (*MetricsResponse, error)
 }
 
 type driverServiceClient struct {
@@ -118,6 +121,16 @@ func (c *driverServiceClient) GetVolumeIDs(ctx context.Context, in *GetVolumeIDs
 	return out, nil
 }
 
+func (c *driverServiceClient) Metrics(ctx context.Context, in *MetricsRequest, opts ...grpc.CallOption) (*MetricsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MetricsResponse)
+	err := c.cc.Invoke(ctx, DriverService_Metrics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DriverServiceServer is the server API for DriverService service.
 // All implementations must embed UnimplementedDriverServiceServer
 // for forward compatibility.
@@ -128,6 +141,8 @@ type DriverServiceServer interface {
 	GetMachineStatus(context.Context, *GetMachineStatusRequest) (*GetMachineStatusResponse, error)
 	ListMachines(context.Context, *ListMachinesRequest) (*ListMachinesResponse, error)
 	GetVolumeIDs(context.Context, *GetVolumeIDsRequest) (*GetVolumeIDsResponse, error)
+	// The plugin's own metrics (those MCM does not define), for the machine-controller's /metrics.
+	Metrics(context.Context, *MetricsRequest) (*MetricsResponse, error)
 	mustEmbedUnimplementedDriverServiceServer()
 }
 
@@ -155,6 +170,9 @@ func (UnimplementedDriverServiceServer) ListMachines(context.Context, *ListMachi
 }
 func (UnimplementedDriverServiceServer) GetVolumeIDs(context.Context, *GetVolumeIDsRequest) (*GetVolumeIDsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetVolumeIDs not implemented")
+}
+func (UnimplementedDriverServiceServer) Metrics(context.Context, *MetricsRequest) (*MetricsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Metrics not implemented")
 }
 func (UnimplementedDriverServiceServer) mustEmbedUnimplementedDriverServiceServer() {}
 func (UnimplementedDriverServiceServer) testEmbeddedByValue()                       {}
@@ -285,6 +303,24 @@ func _DriverService_GetVolumeIDs_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DriverService_Metrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MetricsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DriverServiceServer).Metrics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DriverService_Metrics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DriverServiceServer).Metrics(ctx, req.(*MetricsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DriverService_ServiceDesc is the grpc.ServiceDesc for DriverService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -315,6 +351,10 @@ var DriverService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetVolumeIDs",
 			Handler:    _DriverService_GetVolumeIDs_Handler,
+		},
+		{
+			MethodName: "Metrics",
+			Handler:    _DriverService_Metrics_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

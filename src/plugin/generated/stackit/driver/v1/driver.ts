@@ -45,6 +45,20 @@ export interface Status {
   message: string;
 }
 
+/**
+ * One cloud API request (HTTP attempt) the driver made while serving a call. The bridge records
+ * MCM's mcm_cloud_api_requests_total / _requests_failed_total / _api_request_duration_seconds from
+ * these, in the controller's registry, as Go providers do. Every driver response carries the
+ * requests of its call, also when the call failed.
+ */
+export interface ApiCall {
+  /** MCM's `service` label: the API operation, e.g. CreateServer. */
+  service: string;
+  durationSeconds: number;
+  /** No response, or an HTTP status >= 400. */
+  failed: boolean;
+}
+
 /** Kubernetes core/v1 NodeAddress. */
 export interface NodeAddress {
   /** Hostname, InternalIP, ExternalIP, InternalDNS or ExternalDNS. */
@@ -67,6 +81,7 @@ export interface CreateMachineResponse {
   nodeName: string;
   lastKnownState: string;
   addresses: NodeAddress[];
+  apiCalls: ApiCall[];
   error?: Status | undefined;
 }
 
@@ -80,6 +95,7 @@ export interface InitializeMachineResponse {
   providerId: string;
   nodeName: string;
   addresses: NodeAddress[];
+  apiCalls: ApiCall[];
   error?: Status | undefined;
 }
 
@@ -91,6 +107,7 @@ export interface DeleteMachineRequest {
 
 export interface DeleteMachineResponse {
   lastKnownState: string;
+  apiCalls: ApiCall[];
   error?: Status | undefined;
 }
 
@@ -105,6 +122,7 @@ export interface GetMachineStatusResponse {
   providerId: string;
   nodeName: string;
   addresses: NodeAddress[];
+  apiCalls: ApiCall[];
   error?: Status | undefined;
 }
 
@@ -116,6 +134,7 @@ export interface ListMachinesRequest {
 export interface ListMachinesResponse {
   /** providerID -> machine name. */
   machineList: { [key: string]: string };
+  apiCalls: ApiCall[];
   error?: Status | undefined;
 }
 
@@ -131,7 +150,16 @@ export interface GetVolumeIDsRequest {
 
 export interface GetVolumeIDsResponse {
   volumeIds: string[];
+  apiCalls: ApiCall[];
   error?: Status | undefined;
+}
+
+export interface MetricsRequest {
+}
+
+export interface MetricsResponse {
+  /** Prometheus text exposition format 0.0.4; empty when the driver has no metrics of its own. */
+  text: string;
 }
 
 function createBaseStatus(): Status {
@@ -215,6 +243,111 @@ export const Status: MessageFns<Status> = {
     const message = createBaseStatus();
     message.code = object.code ?? 0;
     message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseApiCall(): ApiCall {
+  return { service: "", durationSeconds: 0, failed: false };
+}
+
+export const ApiCall: MessageFns<ApiCall> = {
+  encode(message: ApiCall, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== "") {
+      writer.uint32(10).string(message.service);
+    }
+    if (message.durationSeconds !== 0) {
+      writer.uint32(17).double(message.durationSeconds);
+    }
+    if (message.failed !== false) {
+      writer.uint32(24).bool(message.failed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApiCall {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApiCall();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.durationSeconds = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.failed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApiCall {
+    return {
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
+      durationSeconds: isSet(object.durationSeconds)
+        ? globalThis.Number(object.durationSeconds)
+        : isSet(object.duration_seconds)
+        ? globalThis.Number(object.duration_seconds)
+        : 0,
+      failed: isSet(object.failed) ? globalThis.Boolean(object.failed) : false,
+    };
+  },
+
+  toJSON(message: ApiCall): unknown {
+    const obj: any = {};
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    if (message.durationSeconds !== 0) {
+      obj.durationSeconds = floatToJson(message.durationSeconds);
+    }
+    if (message.failed !== false) {
+      obj.failed = message.failed;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ApiCall>, I>>(base?: I): ApiCall {
+    return ApiCall.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApiCall>, I>>(object: I): ApiCall {
+    const message = createBaseApiCall();
+    message.service = object.service ?? "";
+    message.durationSeconds = object.durationSeconds ?? 0;
+    message.failed = object.failed ?? false;
     return message;
   },
 };
@@ -410,7 +543,7 @@ export const CreateMachineRequest: MessageFns<CreateMachineRequest> = {
 };
 
 function createBaseCreateMachineResponse(): CreateMachineResponse {
-  return { providerId: "", nodeName: "", lastKnownState: "", addresses: [], error: undefined };
+  return { providerId: "", nodeName: "", lastKnownState: "", addresses: [], apiCalls: [], error: undefined };
 }
 
 export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
@@ -426,6 +559,9 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
     }
     for (const v of message.addresses) {
       NodeAddress.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.apiCalls) {
+      ApiCall.encode(v!, writer.uint32(114).fork()).join();
     }
     if (message.error !== undefined) {
       Status.encode(message.error, writer.uint32(122).fork()).join();
@@ -478,6 +614,14 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
             message.addresses.push(NodeAddress.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.apiCalls.push(ApiCall.decode(reader, reader.uint32()));
+            continue;
+          }
           case 15: {
             if (tag !== 122) {
               break;
@@ -518,6 +662,11 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
       addresses: globalThis.Array.isArray(object?.addresses)
         ? object.addresses.map((e: any) => NodeAddress.fromJSON(e))
         : [],
+      apiCalls: globalThis.Array.isArray(object?.apiCalls)
+        ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
+        : globalThis.Array.isArray(object?.api_calls)
+        ? object.api_calls.map((e: any) => ApiCall.fromJSON(e))
+        : [],
       error: isSet(object.error) ? Status.fromJSON(object.error) : undefined,
     };
   },
@@ -536,6 +685,9 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
     if (message.addresses?.length) {
       obj.addresses = message.addresses.map((e) => NodeAddress.toJSON(e));
     }
+    if (message.apiCalls?.length) {
+      obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
+    }
     if (message.error !== undefined) {
       obj.error = Status.toJSON(message.error);
     }
@@ -551,6 +703,7 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
     message.nodeName = object.nodeName ?? "";
     message.lastKnownState = object.lastKnownState ?? "";
     message.addresses = object.addresses?.map((e) => NodeAddress.fromPartial(e)) || [];
+    message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
       : undefined;
@@ -664,7 +817,7 @@ export const InitializeMachineRequest: MessageFns<InitializeMachineRequest> = {
 };
 
 function createBaseInitializeMachineResponse(): InitializeMachineResponse {
-  return { providerId: "", nodeName: "", addresses: [], error: undefined };
+  return { providerId: "", nodeName: "", addresses: [], apiCalls: [], error: undefined };
 }
 
 export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = {
@@ -677,6 +830,9 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
     }
     for (const v of message.addresses) {
       NodeAddress.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.apiCalls) {
+      ApiCall.encode(v!, writer.uint32(114).fork()).join();
     }
     if (message.error !== undefined) {
       Status.encode(message.error, writer.uint32(122).fork()).join();
@@ -721,6 +877,14 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
             message.addresses.push(NodeAddress.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.apiCalls.push(ApiCall.decode(reader, reader.uint32()));
+            continue;
+          }
           case 15: {
             if (tag !== 122) {
               break;
@@ -756,6 +920,11 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
       addresses: globalThis.Array.isArray(object?.addresses)
         ? object.addresses.map((e: any) => NodeAddress.fromJSON(e))
         : [],
+      apiCalls: globalThis.Array.isArray(object?.apiCalls)
+        ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
+        : globalThis.Array.isArray(object?.api_calls)
+        ? object.api_calls.map((e: any) => ApiCall.fromJSON(e))
+        : [],
       error: isSet(object.error) ? Status.fromJSON(object.error) : undefined,
     };
   },
@@ -771,6 +940,9 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
     if (message.addresses?.length) {
       obj.addresses = message.addresses.map((e) => NodeAddress.toJSON(e));
     }
+    if (message.apiCalls?.length) {
+      obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
+    }
     if (message.error !== undefined) {
       obj.error = Status.toJSON(message.error);
     }
@@ -785,6 +957,7 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
     message.providerId = object.providerId ?? "";
     message.nodeName = object.nodeName ?? "";
     message.addresses = object.addresses?.map((e) => NodeAddress.fromPartial(e)) || [];
+    message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
       : undefined;
@@ -898,13 +1071,16 @@ export const DeleteMachineRequest: MessageFns<DeleteMachineRequest> = {
 };
 
 function createBaseDeleteMachineResponse(): DeleteMachineResponse {
-  return { lastKnownState: "", error: undefined };
+  return { lastKnownState: "", apiCalls: [], error: undefined };
 }
 
 export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
   encode(message: DeleteMachineResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.lastKnownState !== "") {
       writer.uint32(26).string(message.lastKnownState);
+    }
+    for (const v of message.apiCalls) {
+      ApiCall.encode(v!, writer.uint32(114).fork()).join();
     }
     if (message.error !== undefined) {
       Status.encode(message.error, writer.uint32(122).fork()).join();
@@ -931,6 +1107,14 @@ export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
             }
 
             message.lastKnownState = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.apiCalls.push(ApiCall.decode(reader, reader.uint32()));
             continue;
           }
           case 15: {
@@ -960,6 +1144,11 @@ export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
         : isSet(object.last_known_state)
         ? globalThis.String(object.last_known_state)
         : "",
+      apiCalls: globalThis.Array.isArray(object?.apiCalls)
+        ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
+        : globalThis.Array.isArray(object?.api_calls)
+        ? object.api_calls.map((e: any) => ApiCall.fromJSON(e))
+        : [],
       error: isSet(object.error) ? Status.fromJSON(object.error) : undefined,
     };
   },
@@ -968,6 +1157,9 @@ export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
     const obj: any = {};
     if (message.lastKnownState !== "") {
       obj.lastKnownState = message.lastKnownState;
+    }
+    if (message.apiCalls?.length) {
+      obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
     }
     if (message.error !== undefined) {
       obj.error = Status.toJSON(message.error);
@@ -981,6 +1173,7 @@ export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
   fromPartial<I extends Exact<DeepPartial<DeleteMachineResponse>, I>>(object: I): DeleteMachineResponse {
     const message = createBaseDeleteMachineResponse();
     message.lastKnownState = object.lastKnownState ?? "";
+    message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
       : undefined;
@@ -1094,7 +1287,7 @@ export const GetMachineStatusRequest: MessageFns<GetMachineStatusRequest> = {
 };
 
 function createBaseGetMachineStatusResponse(): GetMachineStatusResponse {
-  return { providerId: "", nodeName: "", addresses: [], error: undefined };
+  return { providerId: "", nodeName: "", addresses: [], apiCalls: [], error: undefined };
 }
 
 export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
@@ -1107,6 +1300,9 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
     }
     for (const v of message.addresses) {
       NodeAddress.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.apiCalls) {
+      ApiCall.encode(v!, writer.uint32(114).fork()).join();
     }
     if (message.error !== undefined) {
       Status.encode(message.error, writer.uint32(122).fork()).join();
@@ -1151,6 +1347,14 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
             message.addresses.push(NodeAddress.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.apiCalls.push(ApiCall.decode(reader, reader.uint32()));
+            continue;
+          }
           case 15: {
             if (tag !== 122) {
               break;
@@ -1186,6 +1390,11 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
       addresses: globalThis.Array.isArray(object?.addresses)
         ? object.addresses.map((e: any) => NodeAddress.fromJSON(e))
         : [],
+      apiCalls: globalThis.Array.isArray(object?.apiCalls)
+        ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
+        : globalThis.Array.isArray(object?.api_calls)
+        ? object.api_calls.map((e: any) => ApiCall.fromJSON(e))
+        : [],
       error: isSet(object.error) ? Status.fromJSON(object.error) : undefined,
     };
   },
@@ -1201,6 +1410,9 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
     if (message.addresses?.length) {
       obj.addresses = message.addresses.map((e) => NodeAddress.toJSON(e));
     }
+    if (message.apiCalls?.length) {
+      obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
+    }
     if (message.error !== undefined) {
       obj.error = Status.toJSON(message.error);
     }
@@ -1215,6 +1427,7 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
     message.providerId = object.providerId ?? "";
     message.nodeName = object.nodeName ?? "";
     message.addresses = object.addresses?.map((e) => NodeAddress.fromPartial(e)) || [];
+    message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
       : undefined;
@@ -1312,7 +1525,7 @@ export const ListMachinesRequest: MessageFns<ListMachinesRequest> = {
 };
 
 function createBaseListMachinesResponse(): ListMachinesResponse {
-  return { machineList: {}, error: undefined };
+  return { machineList: {}, apiCalls: [], error: undefined };
 }
 
 export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
@@ -1320,6 +1533,9 @@ export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
     globalThis.Object.entries(message.machineList).forEach(([key, value]: [string, string]) => {
       ListMachinesResponse_MachineListEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
+    for (const v of message.apiCalls) {
+      ApiCall.encode(v!, writer.uint32(114).fork()).join();
+    }
     if (message.error !== undefined) {
       Status.encode(message.error, writer.uint32(122).fork()).join();
     }
@@ -1348,6 +1564,14 @@ export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
             if (entry1.value !== undefined) {
               message.machineList[entry1.key] = entry1.value;
             }
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.apiCalls.push(ApiCall.decode(reader, reader.uint32()));
             continue;
           }
           case 15: {
@@ -1399,6 +1623,11 @@ export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
           {},
         )
         : {},
+      apiCalls: globalThis.Array.isArray(object?.apiCalls)
+        ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
+        : globalThis.Array.isArray(object?.api_calls)
+        ? object.api_calls.map((e: any) => ApiCall.fromJSON(e))
+        : [],
       error: isSet(object.error) ? Status.fromJSON(object.error) : undefined,
     };
   },
@@ -1413,6 +1642,9 @@ export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
           obj.machineList[k] = v;
         });
       }
+    }
+    if (message.apiCalls?.length) {
+      obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
     }
     if (message.error !== undefined) {
       obj.error = Status.toJSON(message.error);
@@ -1434,6 +1666,7 @@ export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
       },
       {},
     );
+    message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
       : undefined;
@@ -1604,13 +1837,16 @@ export const GetVolumeIDsRequest: MessageFns<GetVolumeIDsRequest> = {
 };
 
 function createBaseGetVolumeIDsResponse(): GetVolumeIDsResponse {
-  return { volumeIds: [], error: undefined };
+  return { volumeIds: [], apiCalls: [], error: undefined };
 }
 
 export const GetVolumeIDsResponse: MessageFns<GetVolumeIDsResponse> = {
   encode(message: GetVolumeIDsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.volumeIds) {
       writer.uint32(10).string(v!);
+    }
+    for (const v of message.apiCalls) {
+      ApiCall.encode(v!, writer.uint32(114).fork()).join();
     }
     if (message.error !== undefined) {
       Status.encode(message.error, writer.uint32(122).fork()).join();
@@ -1637,6 +1873,14 @@ export const GetVolumeIDsResponse: MessageFns<GetVolumeIDsResponse> = {
             }
 
             message.volumeIds.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.apiCalls.push(ApiCall.decode(reader, reader.uint32()));
             continue;
           }
           case 15: {
@@ -1666,6 +1910,11 @@ export const GetVolumeIDsResponse: MessageFns<GetVolumeIDsResponse> = {
         : globalThis.Array.isArray(object?.volume_ids)
         ? object.volume_ids.map((e: any) => globalThis.String(e))
         : [],
+      apiCalls: globalThis.Array.isArray(object?.apiCalls)
+        ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
+        : globalThis.Array.isArray(object?.api_calls)
+        ? object.api_calls.map((e: any) => ApiCall.fromJSON(e))
+        : [],
       error: isSet(object.error) ? Status.fromJSON(object.error) : undefined,
     };
   },
@@ -1674,6 +1923,9 @@ export const GetVolumeIDsResponse: MessageFns<GetVolumeIDsResponse> = {
     const obj: any = {};
     if (message.volumeIds?.length) {
       obj.volumeIds = message.volumeIds;
+    }
+    if (message.apiCalls?.length) {
+      obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
     }
     if (message.error !== undefined) {
       obj.error = Status.toJSON(message.error);
@@ -1687,9 +1939,129 @@ export const GetVolumeIDsResponse: MessageFns<GetVolumeIDsResponse> = {
   fromPartial<I extends Exact<DeepPartial<GetVolumeIDsResponse>, I>>(object: I): GetVolumeIDsResponse {
     const message = createBaseGetVolumeIDsResponse();
     message.volumeIds = object.volumeIds?.map((e) => e) || [];
+    message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseMetricsRequest(): MetricsRequest {
+  return {};
+}
+
+export const MetricsRequest: MessageFns<MetricsRequest> = {
+  encode(_: MetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MetricsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMetricsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): MetricsRequest {
+    return {};
+  },
+
+  toJSON(_: MetricsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MetricsRequest>, I>>(base?: I): MetricsRequest {
+    return MetricsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MetricsRequest>, I>>(_: I): MetricsRequest {
+    const message = createBaseMetricsRequest();
+    return message;
+  },
+};
+
+function createBaseMetricsResponse(): MetricsResponse {
+  return { text: "" };
+}
+
+export const MetricsResponse: MessageFns<MetricsResponse> = {
+  encode(message: MetricsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.text !== "") {
+      writer.uint32(10).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MetricsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMetricsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MetricsResponse {
+    return { text: isSet(object.text) ? globalThis.String(object.text) : "" };
+  },
+
+  toJSON(message: MetricsResponse): unknown {
+    const obj: any = {};
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MetricsResponse>, I>>(base?: I): MetricsResponse {
+    return MetricsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MetricsResponse>, I>>(object: I): MetricsResponse {
+    const message = createBaseMetricsResponse();
+    message.text = object.text ?? "";
     return message;
   },
 };
@@ -1758,6 +2130,16 @@ export const DriverServiceService = {
       Buffer.from(GetVolumeIDsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetVolumeIDsResponse => GetVolumeIDsResponse.decode(value),
   },
+  /** The plugin's own metrics (those MCM does not define), for the machine-controller's /metrics. */
+  metrics: {
+    path: "/stackit.driver.v1.DriverService/Metrics" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MetricsRequest): Buffer => Buffer.from(MetricsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MetricsRequest => MetricsRequest.decode(value),
+    responseSerialize: (value: MetricsResponse): Buffer => Buffer.from(MetricsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MetricsResponse => MetricsResponse.decode(value),
+  },
 } as const;
 
 export interface DriverServiceServer extends UntypedServiceImplementation {
@@ -1767,6 +2149,8 @@ export interface DriverServiceServer extends UntypedServiceImplementation {
   getMachineStatus: handleUnaryCall<GetMachineStatusRequest, GetMachineStatusResponse>;
   listMachines: handleUnaryCall<ListMachinesRequest, ListMachinesResponse>;
   getVolumeIDs: handleUnaryCall<GetVolumeIDsRequest, GetVolumeIDsResponse>;
+  /** The plugin's own metrics (those MCM does not define), for the machine-controller's /metrics. */
+  metrics: handleUnaryCall<MetricsRequest, MetricsResponse>;
 }
 
 export interface DriverServiceClient extends Client {
@@ -1860,6 +2244,22 @@ export interface DriverServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetVolumeIDsResponse) => void,
   ): ClientUnaryCall;
+  /** The plugin's own metrics (those MCM does not define), for the machine-controller's /metrics. */
+  metrics(
+    request: MetricsRequest,
+    callback: (error: ServiceError | null, response: MetricsResponse) => void,
+  ): ClientUnaryCall;
+  metrics(
+    request: MetricsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MetricsResponse) => void,
+  ): ClientUnaryCall;
+  metrics(
+    request: MetricsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MetricsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const DriverServiceClient = makeGenericClientConstructor(
@@ -1877,6 +2277,10 @@ function bytesFromBase64(b64: string): Uint8Array {
 
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
