@@ -38,6 +38,8 @@ export interface StackOptions {
   nodeFailureModes?: NodeFailureModes;
   /** Extra machine-controller flags, e.g. --machine-creation-timeout=2m. */
   machineControllerArgs?: string[];
+  /** Extra machine-controller-manager flags (after the harness defaults), e.g. --concurrent-syncs=30. */
+  mcmArgs?: string[];
   /** Keep process logs here instead of a temp dir removed on stop. */
   logDir?: string;
   /** Start Gardener's machine-controller-manager (MachineDeployments); default true. */
@@ -70,8 +72,8 @@ export interface Stack {
    * and its plugin are gone, then starts a new one unless `restart` is false.
    */
   killMachineController(opts?: { restart?: boolean }): Promise<void>;
-  /** Stops the in-process simulator and starts it again on the same port and state file. */
-  restartSimulator(): Promise<void>;
+  /** Stops the in-process simulator and, `downMs` later, starts it again on the same port and state file. */
+  restartSimulator(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -129,7 +131,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const core = cp.kubeConfig.makeApiClient(CoreV1Api);
 
     const mcm =
-      opts.withMcm === false ? undefined : await startMachineControllerManager(cp, { namespace, logDir });
+      opts.withMcm === false
+        ? undefined
+        : await startMachineControllerManager(cp, {
+            namespace,
+            logDir,
+            ...(opts.mcmArgs ? { extraArgs: opts.mcmArgs } : {}),
+          });
     if (mcm) stops.push(() => mcm.stop());
 
     const port = await freePort();
@@ -254,9 +262,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         machineController = startMc();
         await waitHealthy();
       },
-      async restartSimulator() {
+      async restartSimulator(downMs = 0) {
         const faults = sim.faults();
         await sim.close();
+        if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
         sim = await startSimulator({ ...simOptions, faults, port: simPort });
       },
       stop: stopAll,
