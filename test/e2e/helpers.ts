@@ -89,10 +89,17 @@ export async function waitNoMachinesNoServers(stack: Stack, timeoutMs = 180_000)
   });
 }
 
-/** The invariant at the end of every scenario: one live server per Machine, none without one. */
-export async function assertServersMatchMachines(stack: Stack): Promise<string[]> {
+/**
+ * The invariant at the end of every scenario: one live server per Machine, none without one.
+ * `ignoreServerIds`: servers that belong to someone else (another cluster) and must stay.
+ */
+export async function assertServersMatchMachines(
+  stack: Stack,
+  opts: { ignoreServerIds?: readonly string[] } = {},
+): Promise<string[]> {
   const ms = await machines(stack);
-  const servers = liveServers(stack);
+  const ignored = new Set(opts.ignoreServerIds ?? []);
+  const servers = liveServers(stack).filter((s) => !ignored.has(s.id));
   const problems: string[] = [];
   const byMachine = new Map<string, number>();
   for (const s of servers) {
@@ -107,4 +114,213 @@ export async function assertServersMatchMachines(stack: Stack): Promise<string[]
   for (const [name, n] of byMachine)
     problems.push(`${n} live server(s) for ${name}, which has no Machine (leak)`);
   return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks for the scenarios (single Machine, deployment lifecycle, failures, orphans).
+
+const NAMESPACE_LABEL = 'machine.sapcloud.io/namespace';
+const MACHINE_LABEL = 'kubernetes.io/machine';
+const CLASS_LABEL = 'kubernetes.io/machineclass';
+
+/** The Machine a server was created for (full name from metadata, else the label). */
+export function machineOfServer(s: { metadata?: Record<string, unknown>; labels?: Record<string, unknown> }) {
+  return String(s.metadata?.['kubernetes.io-machine'] ?? s.labels?.[MACHINE_LABEL] ?? '');
+}
+
+/** The server id at the end of a Machine's ProviderID (stackit://<project>/<server>). */
+export function serverIdOf(m: McmObject): string {
+  return String(m.spec?.providerID ?? '')
+    .split('/')
+    .pop() as string;
+}
+
+export function lastOp(m: McmObject): {
+  description: string;
+  errorCode: string;
+  state: string;
+  type: string;
+} {
+  const op = m.status?.lastOperation ?? {};
+  return {
+    description: String(op.description ?? ''),
+    errorCode: String(op.errorCode ?? ''),
+    state: String(op.state ?? ''),
+    type: String(op.type ?? ''),
+  };
+}
+
+/** A MachineDeployment with a RollingUpdate strategy and optional per-Machine settings. */
+export function deployment(
+  stack: Stack,
+  name: string,
+  className: string,
+  replicas: number,
+  machineSpec: Record<string, unknown> = {},
+): McmObject {
+  const labels = { 'machine-deployment': name };
+  return {
+    apiVersion: 'machine.sapcloud.io/v1alpha1',
+    kind: 'MachineDeployment',
+    metadata: { name, namespace: stack.namespace },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: { labels },
+        spec: { class: { kind: 'MachineClass', name: className }, ...machineSpec },
+      },
+    },
+  };
+}
+
+export function machinesOf(all: McmObject[], deploymentName: string): McmObject[] {
+  return all.filter((m) => m.metadata?.labels?.['machine-deployment'] === deploymentName);
+}
+
+/** Polls until `check` holds for the current Machines; returns them. The message shows their phases. */
+export async function waitMachines(
+  stack: Stack,
+  what: string,
+  check: (ms: McmObject[]) => boolean,
+  timeoutMs = 180_000,
+): Promise<McmObject[]> {
+  let last: McmObject[] = [];
+  try {
+    await waitFor(
+      async () => {
+        last = await machines(stack);
+        return check(last);
+      },
+      { timeoutMs, intervalMs: 500, what, process: stack.machineController },
+    );
+  } catch (e) {
+    const state = last.map((m) => `${m.metadata.name}=${phaseOf(m)} "${lastOp(m).description}"`).join('\n  ');
+    throw new Error(`${(e as Error).message}\nmachines:\n  ${state}`);
+  }
+  return last;
+}
+
+export interface Observation {
+  machine: string;
+  phase: string;
+  errorCode: string;
+  description: string;
+  providerID: string;
+}
+
+/**
+ * Records every distinct (phase, errorCode, description) each Machine shows, polling twice a
+ * second: short-lived states (a Failed Machine the MachineSet deletes at once) are not missed.
+ */
+export function observeMachines(stack: Stack) {
+  const seen: Observation[] = [];
+  const keys = new Set<string>();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        for (const m of await machines(stack)) {
+          const o: Observation = {
+            machine: m.metadata.name,
+            phase: phaseOf(m),
+            ...lastOp(m),
+            providerID: String(m.spec?.providerID ?? ''),
+          };
+          const k = JSON.stringify(o);
+          if (!keys.has(k)) {
+            keys.add(k);
+            seen.push(o);
+          }
+        }
+      } catch {
+        // the API server is busy: next round
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  return {
+    seen,
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+export async function deleteDeployment(stack: Stack, name: string): Promise<void> {
+  await stack.objects.delete('machinedeployments', name);
+}
+
+/** Waits until no Machine, MachineSet, MachineDeployment and no server (in any state) is left. */
+export async function waitAllGone(stack: Stack, timeoutMs = 180_000): Promise<void> {
+  await waitFor(
+    async () =>
+      (await machines(stack)).length === 0 &&
+      (await stack.objects.list('machinesets')).length === 0 &&
+      (await stack.objects.list('machinedeployments')).length === 0 &&
+      stack.sim.servers().length === 0,
+    {
+      timeoutMs,
+      intervalMs: 500,
+      what: 'no MCM objects and no servers left',
+      process: stack.machineController,
+    },
+  );
+}
+
+/** Whether a Node exists in the target cluster (here the same apiserver). */
+export async function nodeExists(stack: Stack, name: string): Promise<boolean> {
+  try {
+    await stack.core.readNode({ name });
+    return true;
+  } catch (e) {
+    if ((e as { code?: number }).code === 404) return false;
+    throw e;
+  }
+}
+
+/**
+ * Creates a server through the IaaS API with the stack's own credentials, behind the controller's
+ * back: what a crashed controller, a manual `stackit server create` or another cluster leaves.
+ */
+export async function createServerBehindTheBack(
+  stack: Stack,
+  opts: { name: string; machineClass: string; namespace?: string; machineType?: string },
+): Promise<{ id: string; name: string }> {
+  const d = stack.sim.defaults;
+  const token = await stack.sim.mintAccessToken(stack.key.credentials.kid);
+  const labels: Record<string, string> = {
+    [MACHINE_LABEL]: opts.name,
+    [CLASS_LABEL]: opts.machineClass,
+    'kubernetes.io/cluster': opts.namespace ?? stack.namespace,
+  };
+  if (opts.namespace !== undefined) labels[NAMESPACE_LABEL] = opts.namespace;
+  const res = await fetch(`${stack.sim.url}/v2/projects/${d.projectId}/regions/${d.region}/servers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      name: opts.name,
+      machineType: opts.machineType ?? d.machineType,
+      imageId: d.imageId,
+      networking: { networkId: d.networkId },
+      labels,
+      metadata: { 'kubernetes.io-machine': opts.name, 'kubernetes.io-machineclass': opts.machineClass },
+    }),
+  });
+  if (res.status !== 201) throw new Error(`CreateServer answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { id: string; name: string };
+}
+
+/** Deletes a server through the admin-free IaaS API (cleanup of servers MCM must not touch). */
+export async function deleteServerDirectly(stack: Stack, id: string): Promise<void> {
+  const d = stack.sim.defaults;
+  const token = await stack.sim.mintAccessToken(stack.key.credentials.kid);
+  const res = await fetch(`${stack.sim.url}/v2/projects/${d.projectId}/regions/${d.region}/servers/${id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  await res.body?.cancel();
+  if (res.status !== 204 && res.status !== 404) throw new Error(`DeleteServer answered ${res.status}`);
 }
