@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The driver plugin process, started by the machine-controller through hashicorp/go-plugin.
 // stdout carries exactly one line, the go-plugin handshake; all logs go to stderr.
 import { parseArgs } from 'node:util';

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // stackit-simulator: run the STACKIT IaaS v2 simulator as a process (local runs, demos, the Go SDK).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
