@@ -1,0 +1,209 @@
+// `npm run bench`: provisioning speed, API economy, footprint, lists, throttling and bridge latency
+// of the STACKIT provider on the whole local stack with the simulator (issue 9). Writes
+// bench/results/<date>-<config>.json and .md, one SVG chart per run, and bench/results/latest.md.
+//
+//   npm run bench                          # N = 50 and 200, boot delay 30 s (about 20 minutes)
+//   npm run bench -- --quick               # smoke: N = 10, boot 5 s, small lists
+//   npm run bench -- --n 1000 --runs provisioning,footprint
+//   npm run bench -- --runs lists,bridge
+//
+// Flags: --runs provisioning,economy,footprint,lists,throttling,bridge (default: all)
+//        --n 50,200  --boot-delay 30000  --join-delay 5000  --delete-delay 5000
+//        --steady-window 120000  --throttle-n 200  --throttle-rate 0.3
+//        --list-servers 5000  --list-in-class 200  --config NAME  --out bench/results  --quick
+// The benchmark is never part of `npm test`.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../test/harness/binaries.ts';
+import { type BridgeResult, measureBridge } from './lib/bridge.ts';
+import { benchLists, type ListsResult } from './lib/lists.ts';
+import { GARDENER_MC_ARGS, GARDENER_MCM_ARGS, type RunResult, runOnStack } from './lib/provisioning.ts';
+import { type BenchResult, evaluateTargets, markdown } from './lib/report.ts';
+import { load, round } from './lib/stats.ts';
+import { runningChart } from './lib/svg.ts';
+
+const ALL_RUNS = ['provisioning', 'economy', 'footprint', 'lists', 'throttling', 'bridge'] as const;
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string' },
+    n: { type: 'string' },
+    'boot-delay': { type: 'string' },
+    'join-delay': { type: 'string' },
+    'delete-delay': { type: 'string' },
+    'steady-window': { type: 'string' },
+    'throttle-n': { type: 'string' },
+    'throttle-rate': { type: 'string' },
+    'list-servers': { type: 'string' },
+    'list-in-class': { type: 'string' },
+    config: { type: 'string' },
+    out: { type: 'string', default: join(repoRoot, 'bench/results') },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(
+    'npm run bench -- [--quick] [--runs provisioning,economy,footprint,lists,throttling,bridge] [--n 50,200] [--boot-delay 30000] [--join-delay 5000] [--delete-delay 5000] [--steady-window 120000] [--throttle-n 200] [--throttle-rate 0.3] [--list-servers 5000] [--list-in-class 200] [--config NAME] [--out DIR]',
+  );
+  process.exit(0);
+}
+
+const quick = values.quick;
+const num = (v: string | undefined, dflt: number) => (v === undefined ? dflt : Number(v));
+const runs = new Set((values.runs ?? ALL_RUNS.join(',')).split(',').map((s) => s.trim()));
+for (const r of runs) {
+  if (!(ALL_RUNS as readonly string[]).includes(r))
+    throw new Error(`unknown run ${r}; known: ${ALL_RUNS.join(', ')}`);
+}
+const ns = (values.n ?? (quick ? '10' : '50,200')).split(',').map(Number);
+const bootDelayMs = num(values['boot-delay'], quick ? 5_000 : 30_000);
+const joinDelayMs = num(values['join-delay'], quick ? 1_000 : 5_000);
+const deleteDelayMs = num(values['delete-delay'], quick ? 1_000 : 5_000);
+const steadyWindowMs = num(values['steady-window'], quick ? 20_000 : 120_000);
+const throttleRate = num(values['throttle-rate'], 0.3);
+const throttleN = num(values['throttle-n'], Math.min(200, Math.max(...ns)));
+const listServers = num(values['list-servers'], quick ? 1_000 : 5_000);
+const listInClass = num(values['list-in-class'], quick ? 50 : 200);
+const config =
+  values.config ??
+  (quick
+    ? 'quick'
+    : values.n === undefined && values['boot-delay'] === undefined && values.runs === undefined
+      ? 'default'
+      : `n${ns.join('-')}-boot${bootDelayMs / 1000}s`);
+
+const startedAt = new Date();
+const stamp = startedAt.toISOString().slice(0, 16).replace(':', '');
+const base = `${stamp}-${config}`;
+const outDir = values.out;
+mkdirSync(outDir, { recursive: true });
+const logDir = join(tmpdir(), `mcm-stackit-bench-${base}`);
+const say = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+
+say(
+  `${command}: config ${config}, runs ${[...runs].join(',')}, load ${load().load1}; process logs in ${logDir}`,
+);
+
+const stackRuns = runs.has('provisioning') || runs.has('economy') || runs.has('footprint');
+const timeoutFor = (n: number) => Math.max(10 * 60_000, (bootDelayMs + joinDelayMs) * 10 + n * 1_000);
+const results: RunResult[] = [];
+let throttling: RunResult | undefined;
+let lists: ListsResult | undefined;
+let bridge: BridgeResult | undefined;
+
+if (runs.has('bridge')) {
+  say('bridge latency: go test (BRIDGE_MEASURE=1)');
+  bridge = await measureBridge();
+  say(bridge.error ? `bridge: ${bridge.error}` : `bridge: p50 ${bridge.p50Ms} ms, p99 ${bridge.p99Ms} ms`);
+}
+if (runs.has('lists')) {
+  say(`lists: seeding ${listServers} servers (${listInClass} in the class)`);
+  lists = await benchLists({ servers: listServers, inClass: listInClass });
+  say(
+    `lists: ListMachines p50 ${round(lists.listMachines.warm.p50, 1)} ms, ${lists.listMachines.entries} entries`,
+  );
+}
+if (stackRuns) {
+  for (const n of ns) {
+    results.push(
+      await runOnStack({
+        label: `n${n}`,
+        n,
+        bootDelayMs,
+        joinDelayMs,
+        deleteDelayMs,
+        steadyWindowMs: runs.has('economy') || runs.has('footprint') ? steadyWindowMs : 0,
+        logDir,
+        timeoutMs: timeoutFor(n),
+        log: say,
+      }),
+    );
+  }
+}
+if (runs.has('throttling')) {
+  throttling = await runOnStack({
+    label: `n${throttleN}-throttled`,
+    n: throttleN,
+    bootDelayMs,
+    joinDelayMs,
+    deleteDelayMs,
+    steadyWindowMs: 0,
+    faults: { operations: { '*': { rateLimitRate: throttleRate, retryAfterSeconds: 1 } } },
+    logDir,
+    timeoutMs: timeoutFor(throttleN),
+    log: say,
+  });
+}
+
+// Charts: one per run.
+const charts: Record<string, string> = {};
+for (const r of [...results, ...(throttling ? [throttling] : [])]) {
+  const file = `${base}-${r.label}.svg`;
+  writeFileSync(
+    join(outDir, file),
+    runningChart({
+      title: `Machines Running, N = ${r.n}, boot ${r.bootDelayMs / 1000} s + join ${r.joinDelayMs / 1000} s${r.faults ? `, ${throttleRate * 100}% 429` : ''}`,
+      series: [
+        { label: 'Machines created', points: r.machinesCreatedTimeline, color: '#aaaaaa' },
+        { label: 'Machines Running', points: r.runningTimeline },
+      ],
+      idealSeconds: r.idealSeconds,
+    }),
+  );
+  charts[r.label] = file;
+}
+
+let gitCommit = 'unknown';
+try {
+  gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot }).toString().trim();
+} catch {
+  // not a git checkout
+}
+const partial: Omit<BenchResult, 'targets'> = {
+  command,
+  config,
+  startedAt: startedAt.toISOString(),
+  finishedAt: new Date().toISOString(),
+  gitCommit,
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '?',
+    memGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+  },
+  options: {
+    runs: [...runs],
+    ns,
+    bootDelayMs,
+    joinDelayMs,
+    deleteDelayMs,
+    steadyWindowMs,
+    throttleN,
+    throttleRate,
+    listServers,
+    listInClass,
+    mcArgs: GARDENER_MC_ARGS.join(' '),
+    mcmArgs: GARDENER_MCM_ARGS.join(' '),
+  },
+  runs: results,
+  ...(throttling ? { throttling } : {}),
+  ...(lists ? { lists } : {}),
+  ...(bridge ? { bridge } : {}),
+  charts,
+};
+const full: BenchResult = { ...partial, targets: evaluateTargets(partial) };
+const jsonFile = `${base}.json`;
+writeFileSync(join(outDir, jsonFile), `${JSON.stringify(full, null, 2)}\n`);
+const md = markdown(full, { json: jsonFile, charts });
+writeFileSync(join(outDir, `${base}.md`), md);
+copyFileSync(join(outDir, `${base}.md`), join(outDir, 'latest.md'));
+say(
+  `wrote ${relative(repoRoot, join(outDir, `${base}.md`))} (and .json, ${Object.keys(charts).length} charts, latest.md)`,
+);
+for (const t of full.targets) say(`target ${t.status.toUpperCase()}: ${t.target}: ${t.value}`);
+process.exit(0);
