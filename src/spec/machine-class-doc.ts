@@ -116,6 +116,13 @@ export function renderMachineClassDoc(samples: DocSamples): string {
   );
   p('```');
   p();
+  p(
+    'Errors from STACKIT itself (quota, capacity, permissions, a server in ERROR) carry the MCM code that makes',
+  );
+  p(
+    'MCM retry the right way; the whole table is in [operations.md](operations.md#errors-and-retries) and in `src/errors.ts`.',
+  );
+  p();
   p('## Secret');
   p();
   p(
