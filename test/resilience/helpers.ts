@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { assertServersMatchMachines, liveServers, machines, phaseOf } from '../e2e/helpers.ts';
+import { machines, phaseOf } from '../e2e/helpers.ts';
 import type { McmObject } from '../harness/mcm-objects.ts';
-import { waitFor } from '../harness/processes.ts';
-import type { Stack } from '../harness/stack.ts';
+import { freePort, type ManagedProcess, startProcess, waitFor } from '../harness/processes.ts';
+import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND, type Stack } from '../harness/stack.ts';
 
 /** RESILIENCE_HEAVY=1 runs the long variants (20+ kill points, leader election, 10 s latency). */
 export const HEAVY = process.env.RESILIENCE_HEAVY === '1';
@@ -85,10 +85,34 @@ function describeState(ms: McmObject[], stack: Stack): string {
   return `machines: ${mm}; servers: ${ss || 'none'}`;
 }
 
+const NAMESPACE_LABEL = 'machine.sapcloud.io/namespace';
+
+/** Servers of this stack's cluster (namespace label), other clusters sharing the project excluded. */
+export function clusterServers(stack: Stack) {
+  return stack.sim.servers().filter((s) => s.labels?.[NAMESPACE_LABEL] === stack.namespace);
+}
+
+/** Invariant problems: each Machine has exactly one live server of this cluster, no server lacks a Machine. */
+export function mismatches(stack: Stack, ms: McmObject[]): string[] {
+  const live = clusterServers(stack).filter((s) => s.status !== 'DELETING');
+  const byMachine = new Map<string, string[]>();
+  for (const s of live) byMachine.set(machineOf(s), [...(byMachine.get(machineOf(s)) ?? []), s.id]);
+  const problems: string[] = [];
+  for (const m of ms) {
+    const ids = byMachine.get(m.metadata.name) ?? [];
+    if (ids.length !== 1) problems.push(`machine ${m.metadata.name} has ${ids.length} live servers`);
+    else if (!String(m.spec?.providerID ?? '').endsWith(ids[0] ?? '-'))
+      problems.push(`machine ${m.metadata.name} points at ${m.spec?.providerID}, its server is ${ids[0]}`);
+    byMachine.delete(m.metadata.name);
+  }
+  for (const [name, ids] of byMachine)
+    problems.push(`server(s) ${ids.join(', ')} for ${name}, which has no Machine (leak)`);
+  return problems;
+}
+
 /**
- * Waits until the namespace has exactly `count` Machines, all Running, with one live server each
- * and no other server (count 0: no Machine and no server at all, not even DELETING), then asserts
- * the invariants.
+ * Waits until the namespace has exactly `count` Machines, all Running, each pointing at its one
+ * ACTIVE server, and no other server of this cluster (count 0: none at all, not even DELETING).
  */
 export async function converge(stack: Stack, count: number, timeoutMs = 240_000): Promise<void> {
   let last = '';
@@ -97,27 +121,17 @@ export async function converge(stack: Stack, count: number, timeoutMs = 240_000)
       const ms = await machines(stack);
       last = describeState(ms, stack);
       if (ms.length !== count) return false;
-      if (count === 0) return stack.sim.servers().length === 0;
+      const servers = clusterServers(stack);
+      if (count === 0) return servers.length === 0;
       if (!ms.every((m) => phaseOf(m) === 'Running')) return false;
-      if (stack.sim.servers().length !== count) return false;
-      return (await assertServersMatchMachines(stack)).length === 0;
+      if (servers.length !== count || !servers.every((s) => s.status === 'ACTIVE')) return false;
+      return mismatches(stack, ms).length === 0;
     },
-    {
-      timeoutMs,
-      intervalMs: 500,
-      what: `${count} Running machines with one server each`,
-      process: undefined,
-    },
+    { timeoutMs, intervalMs: 500, what: `${count} Running machines with one server each` },
   ).catch((e: Error) => {
     throw new Error(`${e.message}\nlast state: ${last}`);
   });
-  assert.deepEqual(await assertServersMatchMachines(stack), [], 'servers == Machines');
-  if (count > 0) {
-    for (const m of await machines(stack)) {
-      const s = liveServers(stack).find((x) => String(m.spec?.providerID ?? '').endsWith(x.id));
-      assert.equal(s?.status, 'ACTIVE', `machine ${m.metadata.name} points at its ACTIVE server`);
-    }
-  }
+  assert.deepEqual(mismatches(stack, await machines(stack)), [], 'servers == Machines');
 }
 
 // --- secrets ------------------------------------------------------------------------------------
@@ -157,12 +171,17 @@ export interface ScanInput {
   stack: Stack;
   /** name -> secret value; fragments of each are searched. */
   secrets: Record<string, string[]>;
+  /** name -> a pattern no text may match (e.g. any JWT). */
+  patterns?: Record<string, RegExp>;
   /** Extra text captured by the test (e.g. /metrics of other processes). */
   extra?: Record<string, string>;
 }
 
+/** A JWT: access tokens and key-flow assertions. */
+export const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
+
 /** Every place an operator or attacker reads: process logs, Events, Machine objects, /metrics. */
-export async function scanForSecrets({ stack, secrets, extra = {} }: ScanInput): Promise<{
+export async function scanForSecrets({ stack, secrets, patterns = {}, extra = {} }: ScanInput): Promise<{
   sources: Record<string, number>;
   hits: string[];
 }> {
@@ -190,9 +209,73 @@ export async function scanForSecrets({ stack, secrets, extra = {} }: ScanInput):
         }
       }
     }
+    for (const [name, re] of Object.entries(patterns)) if (re.test(text)) hits.push(`${name} in ${where}`);
   }
   return {
     sources: Object.fromEntries(Object.entries(texts).map(([k, v]) => [k, v.length])),
     hits,
   };
+}
+
+// --- extra processes ----------------------------------------------------------------------------
+
+/** Another machine-controller on the stack's control plane and simulator (own namespace or replica). */
+export async function startExtraMachineController(
+  stack: Stack,
+  opts: { name: string; namespace: string; args?: string[] },
+): Promise<{ process: ManagedProcess; port: number }> {
+  const port = await freePort();
+  const proc = startProcess({
+    name: opts.name,
+    command: MACHINE_CONTROLLER_BIN,
+    args: [
+      `--control-kubeconfig=${stack.cp.kubeconfigPath}`,
+      `--target-kubeconfig=${stack.cp.kubeconfigPath}`,
+      `--namespace=${opts.namespace}`,
+      '--address=127.0.0.1',
+      `--port=${port}`,
+      '--leader-elect=false',
+      '--v=2',
+      ...(opts.args ?? []),
+    ],
+    env: {
+      ...process.env,
+      MC_DRIVER: 'stackit',
+      MC_DRIVER_PLUGIN_CMD: PLUGIN_COMMAND,
+      STACKIT_IAAS_ENDPOINT: stack.sim.url,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    },
+    logDir: stack.logDir,
+  });
+  return { process: proc, port };
+}
+
+/**
+ * Stops the control plane's kube-apiserver, waits `downMs` (calling `whileDown`), and starts it
+ * again with the same command line on the same port (etcd keeps the data). Returns the new process;
+ * the caller stops it (ControlPlane.stop() only knows the first one).
+ */
+export async function restartApiserver(
+  stack: Stack,
+  whileDown: () => Promise<void>,
+): Promise<ManagedProcess> {
+  const old = stack.cp.apiserver;
+  const argv = readFileSync(`/proc/${old.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  const [command, ...args] = argv;
+  await old.stop(10_000);
+  await whileDown();
+  const proc = startProcess({
+    name: 'kube-apiserver-restarted',
+    command: command!,
+    args,
+    logDir: stack.logDir,
+  });
+  const core = stack.cp.kubeConfig.makeApiClient(CoreV1Api);
+  await waitFor(async () => (await core.listNamespace()).items.length > 0, {
+    timeoutMs: 120_000,
+    intervalMs: 500,
+    what: 'restarted kube-apiserver to answer',
+    process: proc,
+  });
+  return proc;
 }
