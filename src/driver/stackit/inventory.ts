@@ -24,6 +24,8 @@ export class ServerInventory {
   readonly #now: () => number;
   #current: Snapshot | undefined;
   #inflight: { startedAt: number; promise: Promise<Snapshot> } | undefined;
+  /** One list queued behind the in-flight one, shared by every caller that arrived too late for it. */
+  #queued: Promise<Snapshot> | undefined;
   /** Local writes newer than the last list (a list started before a write cannot know about it). */
   readonly #overlay = new Map<string, { at: number; server: Server | null }>();
 
@@ -43,9 +45,21 @@ export class ServerInventory {
     const cur = this.#current;
     if (!opts.fresh && cur && requestedAt - cur.listedAt <= this.#maxAgeMs) return this.#merged(cur);
     const notBefore = opts.fresh ? requestedAt : requestedAt - this.#maxAgeMs;
-    let inflight = this.#inflight;
-    if (!inflight || inflight.startedAt < notBefore) inflight = this.#refresh(opts);
-    return this.#merged(await inflight.promise);
+    const inflight = this.#inflight;
+    if (!inflight) return this.#merged(await this.#refresh(opts).promise);
+    if (inflight.startedAt >= notBefore) return this.#merged(await inflight.promise);
+    // A list is running but started too early for this caller: wait for the next one, which all
+    // such callers share, so a burst of creates costs two lists, not one per create.
+    this.#queued ??= inflight.promise.then(
+      () => this.#startQueued(opts),
+      () => this.#startQueued(opts),
+    );
+    return this.#merged(await this.#queued);
+  }
+
+  #startQueued(opts: CallOptions): Promise<Snapshot> {
+    this.#queued = undefined;
+    return this.#refresh(opts).promise;
   }
 
   /** Record a server this process just created or changed, so the next snapshot shows it. */
@@ -60,20 +74,16 @@ export class ServerInventory {
 
   #refresh(opts: CallOptions): { startedAt: number; promise: Promise<Snapshot> } {
     const startedAt = this.#now();
-    const promise = this.#list(this.#selector, opts).then(
-      (servers) => {
-        const snap: Snapshot = {
-          servers: new Map(servers.map((s) => [s.id, stripUserData(s)])),
-          listedAt: startedAt,
-        };
-        if (!this.#current || this.#current.listedAt <= startedAt) this.#current = snap;
-        for (const [id, w] of this.#overlay) if (w.at <= startedAt) this.#overlay.delete(id);
-        return snap;
-      },
-      (err: unknown) => {
-        throw err;
-      },
-    );
+    const promise = this.#list(this.#selector, opts).then((servers) => {
+      const snap: Snapshot = {
+        servers: new Map(servers.map((s) => [s.id, stripUserData(s)])),
+        listedAt: startedAt,
+      };
+      if (!this.#current || this.#current.listedAt <= startedAt) this.#current = snap;
+      // A write in the same millisecond as the list's start may be missing from it: keep those.
+      for (const [id, w] of this.#overlay) if (w.at < startedAt) this.#overlay.delete(id);
+      return snap;
+    });
     const entry = { startedAt, promise };
     this.#inflight = entry;
     const clear = () => {
@@ -87,7 +97,7 @@ export class ServerInventory {
     if (this.#overlay.size === 0) return snap;
     const servers = new Map(snap.servers);
     for (const [id, w] of this.#overlay) {
-      if (w.at <= snap.listedAt) continue;
+      if (w.at < snap.listedAt) continue;
       if (w.server) servers.set(id, w.server);
       else servers.delete(id);
     }
