@@ -69,5 +69,11 @@ start: install machine-controller ## run the machine-controller against CONTROL_
 bench: install kube-binaries machine-controller ## benchmarks (npm run bench)
 	npm run bench
 
+IMAGE ?= machine-controller-manager-provider-stackit
+IMAGE_TAG ?= v$(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
+
+image: ## build the container image with docker (needs a docker engine; see docs/development.md)
+	docker build -t $(IMAGE):$(IMAGE_TAG) .
+
 clean:
 	rm -rf dist cmd/machine-controller/bin node_modules
