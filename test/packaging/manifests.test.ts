@@ -76,6 +76,18 @@ describe('manifests and samples on a real kube-apiserver', { timeout: 300_000 },
     }
   });
 
+  test('the check can fail: a misspelt field or a bad value is rejected', async () => {
+    const { deployment } = controlDeployment();
+    const typo = structuredClone(deployment);
+    typo.metadata.name = 'typo';
+    typo.spec.template.spec.containers[1].imagePullPolicyy = 'Always';
+    await assert.rejects(serverSideApply(cp.kubeConfig, typo, 'default'), /imagePullPolicyy/);
+    const [cls] = loadDocs(join(repoRoot, 'samples/machine-class-minimal.yaml'));
+    assert.ok(cls);
+    delete cls.providerSpec;
+    await assert.rejects(serverSideApply(cp.kubeConfig, cls), /providerSpec/);
+  });
+
   test('every sample MachineClass passes the driver schema', () => {
     const classes = sampleDocs().filter((d) => d.doc.kind === 'MachineClass');
     assert.ok(classes.length >= 3);
