@@ -53,7 +53,8 @@ export function watchServers(stack: Stack, intervalMs = 150) {
   const seen = new Map<string, Set<string>>();
   const poll = () => {
     for (const s of stack.sim.servers()) {
-      const m = machineOf(s);
+      // Per cluster: two clusters may have Machines of the same name.
+      const m = `${s.labels?.['machine.sapcloud.io/namespace'] ?? '?'}/${machineOf(s)}`;
       const ids = seen.get(m) ?? new Set<string>();
       ids.add(s.id);
       seen.set(m, ids);
