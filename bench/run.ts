@@ -10,7 +10,9 @@
 // Flags: --runs provisioning,economy,footprint,lists,throttling,bridge (default: all)
 //        --n 50,200  --boot-delay 30000  --join-delay 5000  --delete-delay 5000
 //        --steady-window 120000  --throttle-n 200  --throttle-rate 0.3
-//        --list-servers 5000  --list-in-class 200  --config NAME  --out bench/results  --quick
+//        --list-servers 5000  --list-in-class 200  --plugin src|dist  --config NAME  --out bench/results
+//        --mc-args="--kube-api-qps=100 ..."  --mcm-args="..." (appended to the Gardener flags; use =)
+//        --quick
 // The benchmark is never part of `npm test`.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -40,6 +42,9 @@ const { values } = parseArgs({
     'list-servers': { type: 'string' },
     'list-in-class': { type: 'string' },
     config: { type: 'string' },
+    plugin: { type: 'string', default: 'src' },
+    'mc-args': { type: 'string', default: '' },
+    'mcm-args': { type: 'string', default: '' },
     out: { type: 'string', default: join(repoRoot, 'bench/results') },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -47,7 +52,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'npm run bench -- [--quick] [--runs provisioning,economy,footprint,lists,throttling,bridge] [--n 50,200] [--boot-delay 30000] [--join-delay 5000] [--delete-delay 5000] [--steady-window 120000] [--throttle-n 200] [--throttle-rate 0.3] [--list-servers 5000] [--list-in-class 200] [--config NAME] [--out DIR]',
+    'npm run bench -- [--quick] [--runs provisioning,economy,footprint,lists,throttling,bridge] [--n 50,200] [--boot-delay 30000] [--join-delay 5000] [--delete-delay 5000] [--steady-window 120000] [--throttle-n 200] [--throttle-rate 0.3] [--list-servers 5000] [--list-in-class 200] [--plugin src|dist] [--mc-args FLAGS] [--mcm-args FLAGS] [--config NAME] [--out DIR]',
   );
   process.exit(0);
 }
@@ -68,13 +73,27 @@ const throttleRate = num(values['throttle-rate'], 0.3);
 const throttleN = num(values['throttle-n'], Math.min(200, Math.max(...ns)));
 const listServers = num(values['list-servers'], quick ? 1_000 : 5_000);
 const listInClass = num(values['list-in-class'], quick ? 50 : 200);
+// src: node src/plugin/main.ts (type stripping, as the tests run it); dist: the compiled plugin
+// (`npm run build` first), what the package's bin and the image run.
+const pluginCommand =
+  values.plugin === 'dist'
+    ? `${join(repoRoot, 'node_modules/.bin/node')} ${join(repoRoot, 'dist/src/plugin/main.js')}`
+    : undefined;
+if (values.plugin !== 'src' && values.plugin !== 'dist') throw new Error('--plugin is src or dist');
+const extraMcArgs = values['mc-args'].split(/\s+/).filter(Boolean);
+const extraMcmArgs = values['mcm-args'].split(/\s+/).filter(Boolean);
+const extra = {
+  ...(pluginCommand ? { pluginCommand } : {}),
+  ...(extraMcArgs.length > 0 ? { extraMcArgs } : {}),
+  ...(extraMcmArgs.length > 0 ? { extraMcmArgs } : {}),
+};
 const config =
   values.config ??
   (quick
     ? 'quick'
     : values.n === undefined && values['boot-delay'] === undefined && values.runs === undefined
       ? 'default'
-      : `n${ns.join('-')}-boot${bootDelayMs / 1000}s`);
+      : `n${ns.join('-')}-boot${bootDelayMs / 1000}s`) + (values.plugin === 'dist' ? '-dist' : '');
 
 const startedAt = new Date();
 const stamp = startedAt.toISOString().slice(0, 16).replace(':', '');
@@ -118,6 +137,7 @@ if (stackRuns) {
         joinDelayMs,
         deleteDelayMs,
         steadyWindowMs: runs.has('economy') || runs.has('footprint') ? steadyWindowMs : 0,
+        ...extra,
         logDir,
         timeoutMs: timeoutFor(n),
         log: say,
@@ -134,6 +154,7 @@ if (runs.has('throttling')) {
     deleteDelayMs,
     steadyWindowMs: 0,
     faults: { operations: { '*': { rateLimitRate: throttleRate, retryAfterSeconds: 1 } } },
+    ...extra,
     logDir,
     timeoutMs: timeoutFor(throttleN),
     log: say,
@@ -187,8 +208,9 @@ const partial: Omit<BenchResult, 'targets'> = {
     throttleRate,
     listServers,
     listInClass,
-    mcArgs: GARDENER_MC_ARGS.join(' '),
-    mcmArgs: GARDENER_MCM_ARGS.join(' '),
+    plugin: values.plugin,
+    mcArgs: [...GARDENER_MC_ARGS, ...extraMcArgs].join(' '),
+    mcmArgs: [...GARDENER_MCM_ARGS, ...extraMcmArgs].join(' '),
   },
   runs: results,
   ...(throttling ? { throttling } : {}),

@@ -7,7 +7,7 @@ import { Watch } from '@kubernetes/client-node';
 import type { FaultProfile } from '../../src/simulator/index.ts';
 import { scale } from '../../test/e2e/helpers.ts';
 import { type McmObject, machineDeployment } from '../../test/harness/mcm-objects.ts';
-import { startStack } from '../../test/harness/stack.ts';
+import { PLUGIN_COMMAND, startStack } from '../../test/harness/stack.ts';
 import { type FootprintPoint, peak, startFootprintSampler } from './footprint.ts';
 import {
   addOps,
@@ -52,6 +52,11 @@ export interface RunOptions {
   deleteDelayMs: number;
   steadyWindowMs: number;
   faults?: FaultProfile;
+  /** Plugin command line (--driver-plugin-command); default: the harness's, node src/plugin/main.ts. */
+  pluginCommand?: string;
+  /** Appended to GARDENER_MC_ARGS / GARDENER_MCM_ARGS (later flags win). */
+  extraMcArgs?: string[];
+  extraMcmArgs?: string[];
   logDir: string;
   timeoutMs: number;
   log: (msg: string) => void;
@@ -71,6 +76,7 @@ export interface RunResult {
   joinDelayMs: number;
   deleteDelayMs: number;
   faults?: FaultProfile;
+  pluginCommand: string;
   loadAtStart: ReturnType<typeof load>;
   loadAtAllRunning?: ReturnType<typeof load>;
   loadAtEnd?: ReturnType<typeof load>;
@@ -132,8 +138,12 @@ export async function runOnStack(o: RunOptions): Promise<RunResult> {
     joinDelayMs: o.joinDelayMs,
     deleteDelayMs: o.deleteDelayMs,
     ...(o.faults ? { faults: o.faults } : {}),
-    machineControllerArgs: GARDENER_MC_ARGS,
-    mcmArgs: GARDENER_MCM_ARGS,
+    machineControllerArgs: [
+      ...GARDENER_MC_ARGS,
+      ...(o.pluginCommand ? [`--driver-plugin-command=${o.pluginCommand}`] : []),
+      ...(o.extraMcArgs ?? []),
+    ],
+    mcmArgs: [...GARDENER_MCM_ARGS, ...(o.extraMcmArgs ?? [])],
     logDir,
   });
   const stackStartSeconds = (Date.now() - startedAt) / 1000;
@@ -145,6 +155,7 @@ export async function runOnStack(o: RunOptions): Promise<RunResult> {
     joinDelayMs: o.joinDelayMs,
     deleteDelayMs: o.deleteDelayMs,
     ...(o.faults ? { faults: o.faults } : {}),
+    pluginCommand: o.pluginCommand ?? PLUGIN_COMMAND,
     loadAtStart,
     stackStartSeconds: round(stackStartSeconds, 1),
     idealSeconds,
@@ -163,7 +174,9 @@ export async function runOnStack(o: RunOptions): Promise<RunResult> {
   let abortWatch: AbortController | undefined;
   try {
     await stack.createClass('bench-class');
-    // The plugin starts lazily with the first call; make sure it is sampled from the start.
+    // In a cluster the MachineClass exists long before a scale-up: give the controllers' informers
+    // time to see it, or the first Machines fail with "machineclass not found" and retry later.
+    await sleep(3000);
     const machines = new Map<string, { created: number; running?: number }>();
     let runningCount = 0;
     let stopped = false;

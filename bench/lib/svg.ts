@@ -45,15 +45,15 @@ export function runningChart(opts: {
   const xs = niceStep(xMax);
   for (let v = 0; v <= xMax; v += xs) {
     out.push(
-      `<line x1="${x(v)}" y1="${m.t}" x2="${x(v)}" y2="${m.t + ph}" stroke="#eee"/>`,
-      `<text x="${x(v)}" y="${m.t + ph + 18}" text-anchor="middle">${round(v)}</text>`,
+      `<line x1="${round(x(v))}" y1="${m.t}" x2="${round(x(v))}" y2="${m.t + ph}" stroke="#eee"/>`,
+      `<text x="${round(x(v))}" y="${m.t + ph + 18}" text-anchor="middle">${round(v)}</text>`,
     );
   }
   const ys = niceStep(yMax);
   for (let v = 0; v <= yMax; v += ys) {
     out.push(
-      `<line x1="${m.l}" y1="${y(v)}" x2="${m.l + pw}" y2="${y(v)}" stroke="#eee"/>`,
-      `<text x="${m.l - 8}" y="${y(v) + 4}" text-anchor="end">${round(v)}</text>`,
+      `<line x1="${m.l}" y1="${round(y(v))}" x2="${m.l + pw}" y2="${round(y(v))}" stroke="#eee"/>`,
+      `<text x="${m.l - 8}" y="${round(y(v) + 4)}" text-anchor="end">${round(v)}</text>`,
     );
   }
   out.push(
