@@ -11,6 +11,7 @@
 //        --n 50,200  --boot-delay 30000  --join-delay 5000  --delete-delay 5000
 //        --steady-window 120000  --throttle-n 200  --throttle-rate 0.3
 //        --list-servers 5000  --list-in-class 200  --plugin src|dist  --config NAME  --out bench/results
+//        --plugin-command="<node> [flags] <main>"
 //        --mc-args="--kube-api-qps=100 ..."  --mcm-args="..." (appended to the Gardener flags; use =)
 //        --quick
 // The benchmark is never part of `npm test`.
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     'list-in-class': { type: 'string' },
     config: { type: 'string' },
     plugin: { type: 'string', default: 'src' },
+    'plugin-command': { type: 'string' },
     'mc-args': { type: 'string', default: '' },
     'mcm-args': { type: 'string', default: '' },
     out: { type: 'string', default: join(repoRoot, 'bench/results') },
@@ -52,7 +54,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'npm run bench -- [--quick] [--runs provisioning,economy,footprint,lists,throttling,bridge] [--n 50,200] [--boot-delay 30000] [--join-delay 5000] [--delete-delay 5000] [--steady-window 120000] [--throttle-n 200] [--throttle-rate 0.3] [--list-servers 5000] [--list-in-class 200] [--plugin src|dist] [--mc-args FLAGS] [--mcm-args FLAGS] [--config NAME] [--out DIR]',
+    'npm run bench -- [--quick] [--runs provisioning,economy,footprint,lists,throttling,bridge] [--n 50,200] [--boot-delay 30000] [--join-delay 5000] [--delete-delay 5000] [--steady-window 120000] [--throttle-n 200] [--throttle-rate 0.3] [--list-servers 5000] [--list-in-class 200] [--plugin src|dist] [--plugin-command=CMD] [--mc-args FLAGS] [--mcm-args FLAGS] [--config NAME] [--out DIR]',
   );
   process.exit(0);
 }
@@ -75,10 +77,12 @@ const listServers = num(values['list-servers'], quick ? 1_000 : 5_000);
 const listInClass = num(values['list-in-class'], quick ? 50 : 200);
 // src: node src/plugin/main.ts (type stripping, as the tests run it); dist: the compiled plugin
 // (`npm run build` first), what the package's bin and the image run.
+// --plugin-command: a whole plugin command line, e.g. with V8 heap flags (split on whitespace).
 const pluginCommand =
-  values.plugin === 'dist'
+  values['plugin-command'] ??
+  (values.plugin === 'dist'
     ? `${join(repoRoot, 'node_modules/.bin/node')} ${join(repoRoot, 'dist/src/plugin/main.js')}`
-    : undefined;
+    : undefined);
 if (values.plugin !== 'src' && values.plugin !== 'dist') throw new Error('--plugin is src or dist');
 const extraMcArgs = values['mc-args'].split(/\s+/).filter(Boolean);
 const extraMcmArgs = values['mcm-args'].split(/\s+/).filter(Boolean);
@@ -209,6 +213,7 @@ const partial: Omit<BenchResult, 'targets'> = {
     listServers,
     listInClass,
     plugin: values.plugin,
+    pluginCommand: pluginCommand ?? 'node src/plugin/main.ts (harness default)',
     mcArgs: [...GARDENER_MC_ARGS, ...extraMcArgs].join(' '),
     mcmArgs: [...GARDENER_MCM_ARGS, ...extraMcmArgs].join(' '),
   },

@@ -261,6 +261,11 @@ export function markdown(r: BenchResult, files: { json: string; charts: Record<s
     L.push('');
   }
 
+  if (ok.length > 0 && !String(r.options.pluginCommand ?? '').includes('harness default')) {
+    L.push(`Plugin command: \`${String(r.options.pluginCommand)}\`.`);
+    L.push('');
+  }
+
   if (r.throttling) {
     const t = r.throttling;
     L.push('## Under throttling');
