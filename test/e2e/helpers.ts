@@ -1,6 +1,7 @@
 // Reading the stack's state the way an operator would: Machines and their phases, servers in the
 // simulator, Nodes.
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
+import type { FaultProfile } from '../../src/simulator/index.ts';
 import type { McmObject } from '../harness/mcm-objects.ts';
 import { waitFor } from '../harness/processes.ts';
 import type { Stack } from '../harness/stack.ts';
@@ -92,14 +93,19 @@ export async function waitNoMachinesNoServers(stack: Stack, timeoutMs = 180_000)
 /**
  * The invariant at the end of every scenario: one live server per Machine, none without one.
  * `ignoreServerIds`: servers that belong to someone else (another cluster) and must stay.
+ * `machinePrefix`: only Machines (and servers made for Machines) whose name starts with it, for
+ * scenarios running side by side on one stack.
  */
 export async function assertServersMatchMachines(
   stack: Stack,
-  opts: { ignoreServerIds?: readonly string[] } = {},
+  opts: { ignoreServerIds?: readonly string[]; machinePrefix?: string } = {},
 ): Promise<string[]> {
-  const ms = await machines(stack);
+  const prefix = opts.machinePrefix ?? '';
+  const ms = (await machines(stack)).filter((m) => m.metadata.name.startsWith(prefix));
   const ignored = new Set(opts.ignoreServerIds ?? []);
-  const servers = liveServers(stack).filter((s) => !ignored.has(s.id));
+  const servers = liveServers(stack).filter(
+    (s) => !ignored.has(s.id) && machineOfServer(s).startsWith(prefix),
+  );
   const problems: string[] = [];
   const byMachine = new Map<string, number>();
   for (const s of servers) {
@@ -211,40 +217,61 @@ export interface Observation {
 }
 
 /**
- * Records every distinct (phase, errorCode, description) each Machine shows, polling twice a
- * second: short-lived states (a Failed Machine the MachineSet deletes at once) are not missed.
+ * Records every distinct (phase, errorCode, description) each Machine shows, from a watch (every
+ * update, also short-lived ones: a Failed Machine the MachineSet deletes within milliseconds) and,
+ * as a fallback while the watch reconnects, a poll every second.
  */
 export function observeMachines(stack: Stack) {
   const seen: Observation[] = [];
   const keys = new Set<string>();
   let stopped = false;
-  const loop = (async () => {
+  const record = (m: McmObject) => {
+    const o: Observation = {
+      machine: m.metadata.name,
+      phase: phaseOf(m),
+      ...lastOp(m),
+      providerID: String(m.spec?.providerID ?? ''),
+    };
+    const k = JSON.stringify(o);
+    if (!keys.has(k)) {
+      keys.add(k);
+      seen.push(o);
+    }
+  };
+  let abort: AbortController | undefined;
+  const path = `/apis/machine.sapcloud.io/v1alpha1/namespaces/${stack.namespace}/machines`;
+  const startWatch = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      abort = await new Watch(stack.cp.kubeConfig).watch(
+        path,
+        {},
+        (_type, obj: McmObject) => record(obj),
+        () => {
+          if (!stopped) setTimeout(() => void startWatch(), 200);
+        },
+      );
+    } catch {
+      if (!stopped) setTimeout(() => void startWatch(), 500);
+    }
+  };
+  void startWatch();
+  const poll = (async () => {
     while (!stopped) {
       try {
-        for (const m of await machines(stack)) {
-          const o: Observation = {
-            machine: m.metadata.name,
-            phase: phaseOf(m),
-            ...lastOp(m),
-            providerID: String(m.spec?.providerID ?? ''),
-          };
-          const k = JSON.stringify(o);
-          if (!keys.has(k)) {
-            keys.add(k);
-            seen.push(o);
-          }
-        }
+        for (const m of await machines(stack)) record(m);
       } catch {
         // the API server is busy: next round
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 1_000));
     }
   })();
   return {
     seen,
     async stop() {
       stopped = true;
-      await loop;
+      abort?.abort();
+      await poll;
     },
   };
 }
@@ -287,12 +314,13 @@ export async function nodeExists(stack: Stack, name: string): Promise<boolean> {
  */
 export async function createServerBehindTheBack(
   stack: Stack,
-  opts: { name: string; machineClass: string; namespace?: string; machineType?: string },
+  opts: { name: string; machine?: string; machineClass: string; namespace?: string; machineType?: string },
 ): Promise<{ id: string; name: string }> {
   const d = stack.sim.defaults;
   const token = await stack.sim.mintAccessToken(stack.key.credentials.kid);
+  const machineName = opts.machine ?? opts.name;
   const labels: Record<string, string> = {
-    [MACHINE_LABEL]: opts.name,
+    [MACHINE_LABEL]: machineName,
     [CLASS_LABEL]: opts.machineClass,
     'kubernetes.io/cluster': opts.namespace ?? stack.namespace,
   };
@@ -306,7 +334,7 @@ export async function createServerBehindTheBack(
       imageId: d.imageId,
       networking: { networkId: d.networkId },
       labels,
-      metadata: { 'kubernetes.io-machine': opts.name, 'kubernetes.io-machineclass': opts.machineClass },
+      metadata: { 'kubernetes.io-machine': machineName, 'kubernetes.io-machineclass': opts.machineClass },
     }),
   });
   if (res.status !== 201) throw new Error(`CreateServer answered ${res.status}: ${await res.text()}`);
@@ -323,4 +351,29 @@ export async function deleteServerDirectly(stack: Stack, id: string): Promise<vo
   });
   await res.body?.cancel();
   if (res.status !== 204 && res.status !== 404) throw new Error(`DeleteServer answered ${res.status}`);
+}
+
+/** Sets (or, with undefined, removes) top-level keys of the simulator's fault profile, keeping the rest. */
+export function patchFaults(stack: Stack, patch: Partial<FaultProfile>): void {
+  const next: Record<string, unknown> = { ...stack.sim.faults() };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) delete next[k];
+    else next[k] = v;
+  }
+  stack.sim.setFaults(next as FaultProfile);
+}
+
+/** Waits until no Machine and no server (in any state) whose name starts with `prefix` is left. */
+export async function waitGone(stack: Stack, prefix: string, timeoutMs = 180_000): Promise<void> {
+  await waitFor(
+    async () =>
+      (await machines(stack)).every((m) => !m.metadata.name.startsWith(prefix)) &&
+      stack.sim.servers().every((s) => !s.name?.startsWith(prefix)),
+    {
+      timeoutMs,
+      intervalMs: 500,
+      what: `no machine and no server named ${prefix}* left`,
+      process: stack.machineController,
+    },
+  );
 }
