@@ -57,6 +57,30 @@ export async function setClass(stack: Stack, deployment: string, className: stri
   }
 }
 
+export async function setStrategy(
+  stack: Stack,
+  deployment: string,
+  rollingUpdate: { maxSurge: number; maxUnavailable: number },
+): Promise<void> {
+  const api = stack.cp.kubeConfig.makeApiClient(CustomObjectsApi);
+  const base = {
+    group: 'machine.sapcloud.io',
+    version: 'v1alpha1',
+    namespace: stack.namespace,
+    plural: 'machinedeployments',
+  };
+  for (let i = 0; ; i++) {
+    const md = (await api.getNamespacedCustomObject({ ...base, name: deployment })) as McmObject;
+    md.spec.strategy = { type: 'RollingUpdate', rollingUpdate };
+    try {
+      await api.replaceNamespacedCustomObject({ ...base, name: deployment, body: md });
+      return;
+    } catch (e) {
+      if (i > 5) throw e;
+    }
+  }
+}
+
 /** Waits until `count` Machines are Running, each with a Ready Node and exactly one live server. */
 export async function waitRunning(
   stack: Stack,
