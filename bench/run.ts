@@ -119,10 +119,84 @@ let throttling: RunResult | undefined;
 let lists: ListsResult | undefined;
 let bridge: BridgeResult | undefined;
 
+/** Writes the JSON, the summary, the charts and latest.md; called after every part, so an interrupted run keeps what it measured. */
+function writeResults(final: boolean): void {
+  // Charts: one per run.
+  const charts: Record<string, string> = {};
+  for (const r of [...results, ...(throttling ? [throttling] : [])]) {
+    const file = `${base}-${r.label}.svg`;
+    writeFileSync(
+      join(outDir, file),
+      runningChart({
+        title: `Machines Running, N = ${r.n}, boot ${r.bootDelayMs / 1000} s + join ${r.joinDelayMs / 1000} s${r.faults ? `, ${throttleRate * 100}% 429` : ''}`,
+        series: [
+          { label: 'Machines created', points: r.machinesCreatedTimeline, color: '#aaaaaa' },
+          { label: 'Machines Running', points: r.runningTimeline },
+        ],
+        idealSeconds: r.idealSeconds,
+      }),
+    );
+    charts[r.label] = file;
+  }
+
+  let gitCommit = 'unknown';
+  try {
+    gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot }).toString().trim();
+  } catch {
+    // not a git checkout
+  }
+  const partial: Omit<BenchResult, 'targets'> = {
+    command,
+    config,
+    complete: final,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    gitCommit,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '?',
+      memGiB: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+    },
+    options: {
+      runs: [...runs],
+      ns,
+      bootDelayMs,
+      joinDelayMs,
+      deleteDelayMs,
+      steadyWindowMs,
+      throttleN,
+      throttleRate,
+      listServers,
+      listInClass,
+      plugin: values.plugin,
+      pluginCommand: pluginCommand ?? 'node src/plugin/main.ts (harness default)',
+      mcArgs: [...GARDENER_MC_ARGS, ...extraMcArgs].join(' '),
+      mcmArgs: [...GARDENER_MCM_ARGS, ...extraMcmArgs].join(' '),
+    },
+    runs: results,
+    ...(throttling ? { throttling } : {}),
+    ...(lists ? { lists } : {}),
+    ...(bridge ? { bridge } : {}),
+    charts,
+  };
+  const full: BenchResult = { ...partial, targets: evaluateTargets(partial) };
+  const jsonFile = `${base}.json`;
+  writeFileSync(join(outDir, jsonFile), `${JSON.stringify(full, null, 2)}\n`);
+  const md = markdown(full, { json: jsonFile, charts });
+  writeFileSync(join(outDir, `${base}.md`), md);
+  copyFileSync(join(outDir, `${base}.md`), join(outDir, 'latest.md'));
+  say(
+    `wrote ${relative(repoRoot, join(outDir, `${base}.md`))} (and .json, ${Object.keys(charts).length} charts, latest.md)`,
+  );
+  if (final) for (const t of full.targets) say(`target ${t.status.toUpperCase()}: ${t.target}: ${t.value}`);
+}
+
 if (runs.has('bridge')) {
   say('bridge latency: go test (BRIDGE_MEASURE=1)');
   bridge = await measureBridge();
   say(bridge.error ? `bridge: ${bridge.error}` : `bridge: p50 ${bridge.p50Ms} ms, p99 ${bridge.p99Ms} ms`);
+  writeResults(false);
 }
 if (runs.has('lists')) {
   say(`lists: seeding ${listServers} servers (${listInClass} in the class)`);
@@ -147,6 +221,7 @@ if (stackRuns) {
         log: say,
       }),
     );
+    writeResults(false);
   }
 }
 if (runs.has('throttling')) {
@@ -165,72 +240,5 @@ if (runs.has('throttling')) {
   });
 }
 
-// Charts: one per run.
-const charts: Record<string, string> = {};
-for (const r of [...results, ...(throttling ? [throttling] : [])]) {
-  const file = `${base}-${r.label}.svg`;
-  writeFileSync(
-    join(outDir, file),
-    runningChart({
-      title: `Machines Running, N = ${r.n}, boot ${r.bootDelayMs / 1000} s + join ${r.joinDelayMs / 1000} s${r.faults ? `, ${throttleRate * 100}% 429` : ''}`,
-      series: [
-        { label: 'Machines created', points: r.machinesCreatedTimeline, color: '#aaaaaa' },
-        { label: 'Machines Running', points: r.runningTimeline },
-      ],
-      idealSeconds: r.idealSeconds,
-    }),
-  );
-  charts[r.label] = file;
-}
-
-let gitCommit = 'unknown';
-try {
-  gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot }).toString().trim();
-} catch {
-  // not a git checkout
-}
-const partial: Omit<BenchResult, 'targets'> = {
-  command,
-  config,
-  startedAt: startedAt.toISOString(),
-  finishedAt: new Date().toISOString(),
-  gitCommit,
-  machine: {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? '?',
-    memGiB: round(totalmem() / 2 ** 30, 1),
-    node: process.version,
-  },
-  options: {
-    runs: [...runs],
-    ns,
-    bootDelayMs,
-    joinDelayMs,
-    deleteDelayMs,
-    steadyWindowMs,
-    throttleN,
-    throttleRate,
-    listServers,
-    listInClass,
-    plugin: values.plugin,
-    pluginCommand: pluginCommand ?? 'node src/plugin/main.ts (harness default)',
-    mcArgs: [...GARDENER_MC_ARGS, ...extraMcArgs].join(' '),
-    mcmArgs: [...GARDENER_MCM_ARGS, ...extraMcmArgs].join(' '),
-  },
-  runs: results,
-  ...(throttling ? { throttling } : {}),
-  ...(lists ? { lists } : {}),
-  ...(bridge ? { bridge } : {}),
-  charts,
-};
-const full: BenchResult = { ...partial, targets: evaluateTargets(partial) };
-const jsonFile = `${base}.json`;
-writeFileSync(join(outDir, jsonFile), `${JSON.stringify(full, null, 2)}\n`);
-const md = markdown(full, { json: jsonFile, charts });
-writeFileSync(join(outDir, `${base}.md`), md);
-copyFileSync(join(outDir, `${base}.md`), join(outDir, 'latest.md'));
-say(
-  `wrote ${relative(repoRoot, join(outDir, `${base}.md`))} (and .json, ${Object.keys(charts).length} charts, latest.md)`,
-);
-for (const t of full.targets) say(`target ${t.status.toUpperCase()}: ${t.target}: ${t.value}`);
+writeResults(true);
 process.exit(0);

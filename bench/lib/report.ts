@@ -7,6 +7,8 @@ import { round } from './stats.ts';
 export interface BenchResult {
   command: string;
   config: string;
+  /** false while the benchmark is still running (or when it was interrupted). */
+  complete: boolean;
   startedAt: string;
   finishedAt: string;
   gitCommit: string;
@@ -172,6 +174,12 @@ export function markdown(r: BenchResult, files: { json: string; charts: Record<s
   L.push('');
   L.push(`Command: \`${r.command}\``);
   L.push('');
+  if (!r.complete) {
+    L.push(
+      '**Partial results**: written after a part finished; the benchmark was still running or was interrupted.',
+    );
+    L.push('');
+  }
   L.push(
     `Commit ${r.gitCommit}; ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGiB} GiB; Node ${r.machine.node}. ` +
       `Started ${r.startedAt}, finished ${r.finishedAt}. Raw numbers: [${files.json}](${files.json}).`,
