@@ -1,6 +1,6 @@
 // Memory and CPU of a process from Linux /proc: VmRSS and VmHWM (peak RSS) from /proc/<pid>/status,
 // utime + stime from /proc/<pid>/stat (clock ticks, 100 per second on Linux).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLK_TCK = 100;
 
@@ -26,16 +26,39 @@ export function sampleProc(pid: number): ProcSample | undefined {
   }
 }
 
+/**
+ * Direct children of a process. A Go program forks from whichever OS thread runs the goroutine, so
+ * every task's `children` file is read, not only the main thread's; /proc/<pid>/stat of all
+ * processes (ppid) is the fallback.
+ */
 export function childPids(pid: number): number[] {
+  const out = new Set<number>();
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/)) {
+          if (c) out.add(Number(c));
+        }
+      } catch {
+        // the thread ended
+      }
+    }
   } catch {
-    return [];
+    // the process ended
   }
+  if (out.size === 0) {
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === pid) out.add(Number(d));
+      } catch {
+        // gone
+      }
+    }
+  }
+  return [...out];
 }
 
 export function cmdline(pid: number): string {

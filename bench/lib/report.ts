@@ -114,7 +114,14 @@ export function evaluateTargets(r: Omit<BenchResult, 'targets'>): Target[] {
   // 4. Plugin peak RSS at 1000 Machines.
   const k = ok.find((x) => x.n >= 1000);
   const largest = [...ok].sort((a, b) => b.n - a.n)[0];
-  if (k) {
+  if (k && k.footprint.peakRssMiB.plugin === 0) {
+    out.push({
+      target: 'TypeScript driver process peak RSS <= 150 MiB with 1000 Machines',
+      status: 'not measured',
+      value: `plugin not sampled; Go machine-controller ${k.footprint.peakRssMiB.go} MiB`,
+      note: "the plugin process was not found among the machine-controller's children (before the fix that reads every thread's /proc/<pid>/task/<tid>/children)",
+    });
+  } else if (k) {
     out.push({
       target: 'TypeScript driver process peak RSS <= 150 MiB with 1000 Machines',
       status: k.footprint.peakRssMiB.plugin <= 150 ? 'met' : 'missed',
