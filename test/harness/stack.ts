@@ -1,7 +1,7 @@
 // The whole local stack, for e2e tests, the demo and benchmarks: the STACKIT simulator, etcd +
 // kube-apiserver, Gardener's machine-controller-manager, our machine-controller (MCM's Go controller
 // + the TypeScript STACKIT driver) and the node simulator.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -81,15 +81,24 @@ const quiet = pino({ level: 'silent' });
 
 /** Pids of a process's direct children (Linux /proc). */
 export function childPids(pid: number): number[] {
+  // Go starts the plugin from whichever OS thread runs the goroutine: read every thread's children.
+  let tasks: string[];
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return [];
   }
+  const pids = new Set<number>();
+  for (const task of tasks) {
+    try {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/)) {
+        if (child) pids.add(Number(child));
+      }
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return [...pids];
 }
 
 /** Running, not a zombie waiting to be reaped. */
