@@ -1,6 +1,6 @@
 // X.509 for the test control plane: a CA, a serving cert and client certs (the group of a
 // Kubernetes user is its certificate's O). Built with @peculiar/x509 on Node's WebCrypto.
-import { createPrivateKey, createPublicKey, type KeyObject, webcrypto } from 'node:crypto';
+import { createPublicKey, KeyObject, webcrypto } from 'node:crypto';
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -38,12 +38,8 @@ async function newKeys(): Promise<CryptoKeyPair> {
 }
 
 async function finish(cert: x509.X509Certificate, keys: CryptoKeyPair): Promise<Certificate> {
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-    .trimEnd()}\n-----END PRIVATE KEY-----\n`;
-  const privateKey = createPrivateKey(keyPem);
+  const privateKey = KeyObject.from(keys.privateKey);
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return {
     certPem: cert.toString('pem'),
     keyPem,
