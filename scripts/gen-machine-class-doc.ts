@@ -1,6 +1,5 @@
 // Writes docs/machine-class.md from the ProviderSpec and Secret schemas (src/spec) and the samples.
 // `--check` fails when the committed file differs (test/spec/doc.test.ts runs the same comparison).
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,16 +19,7 @@ export function renderDoc(): string {
   const samples = Object.fromEntries(
     sampleFiles.map((f) => [f, readFileSync(join(root, 'samples', f), 'utf8')] as const),
   );
-  // Formatted the way `biome check` wants it, so the generated file passes the project's lint.
-  return execFileSync(
-    join(root, 'node_modules', '.bin', 'biome'),
-    ['format', '--stdin-file-path=docs/machine-class.md'],
-    {
-      cwd: root,
-      input: renderMachineClassDoc(samples),
-      encoding: 'utf8',
-    },
-  );
+  return renderMachineClassDoc(samples);
 }
 
 if (import.meta.main) {
