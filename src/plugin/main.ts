@@ -23,11 +23,11 @@ const log = createLogger('driver-plugin').child({ driver: driverName });
 
 let stopping = false;
 let stopServer: ((graceMs?: number) => Promise<void>) | undefined;
-async function stop(reason: string, exitCode = 0): Promise<void> {
+async function stop(reason: string, exitCode = 0, graceMs?: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ reason }, 'driver plugin stopping');
-  await stopServer?.();
+  await stopServer?.(graceMs);
   process.exit(exitCode);
 }
 
@@ -53,7 +53,8 @@ try {
 process.on('SIGTERM', () => void stop('SIGTERM'));
 // Ctrl-C in a terminal reaches the whole process group: the machine-controller decides when we stop.
 process.on('SIGINT', () => log.debug('SIGINT ignored; waiting for the machine-controller'));
-// If the machine-controller dies without stopping us (SIGKILL), we are reparented: exit too.
+// If the machine-controller dies without stopping us (SIGKILL), we are reparented: exit too, with
+// no grace: nobody waits for the answers, and a create finishing now could race the next leader.
 setInterval(() => {
-  if (process.ppid !== parent) void stop('the machine-controller exited');
+  if (process.ppid !== parent) void stop('the machine-controller exited', 0, 0);
 }, 1000).unref();

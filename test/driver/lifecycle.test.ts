@@ -80,12 +80,8 @@ describe('STACKIT driver lifecycle', () => {
     await mcmDelete(env, withProviderId(req, providerId));
   });
 
-  test('a duplicate server of one Machine is deleted, the other kept', async () => {
-    const req = request(env, 'dup-1', minimalSpec(env));
-    const { providerId } = await mcmCreate(env, req);
-    const keep = providerId.split('/').pop()!;
-    // A second server with the same labels, as a crashed controller could have left behind.
-    const orig = env.sim.servers().find((s) => s.id === keep)!;
+  /** A second server with the given labels, as a crashed controller or a dead leader can leave. */
+  async function createServerLike(name: string, labels: Record<string, string>, metadata: object = {}) {
     const res = await fetch(`${env.sim.url}/v2/projects/${env.sim.defaults.projectId}/regions/eu01/servers`, {
       method: 'POST',
       headers: {
@@ -93,25 +89,70 @@ describe('STACKIT driver lifecycle', () => {
         authorization: `Bearer ${await env.sim.mintAccessToken(JSON.parse(env.keyJson).credentials.kid)}`,
       },
       body: JSON.stringify({
-        name: 'dup-1',
-        machineType: orig.machineType,
+        name,
+        machineType: env.sim.defaults.machineType,
         imageId: env.sim.defaults.imageId,
         networking: { networkId: env.sim.defaults.networkId },
-        labels: orig.labels,
-        metadata: orig.metadata,
+        labels,
+        metadata,
       }),
     });
     assert.equal(res.status, 201);
-    const dupId = ((await res.json()) as { id: string }).id;
+    return ((await res.json()) as { id: string }).id;
+  }
+  const serversLabelled = (machineName: string) =>
+    env.sim.servers().filter((s) => s.labels?.['kubernetes.io/machine'] === machineName);
+
+  test('a duplicate server of one Machine is deleted, the other kept', async () => {
+    const req = request(env, 'dup-1', minimalSpec(env));
+    const { providerId } = await mcmCreate(env, req);
+    const keep = providerId.split('/').pop()!;
+    const orig = env.sim.servers().find((s) => s.id === keep)!;
+    const dupId = await createServerLike('dup-1', orig.labels ?? {}, orig.metadata ?? {});
     await env.driver.createMachine(withProviderId(req, providerId), ctx());
     await sleep(300);
-    const left = env.sim.servers().filter((s) => s.labels?.['kubernetes.io/machine'] === 'dup-1');
     assert.deepEqual(
-      left.map((s) => s.id),
+      serversLabelled('dup-1').map((s) => s.id),
       [keep],
     );
     assert.notEqual(dupId, keep);
     await mcmDelete(env, withProviderId(req, providerId));
+  });
+
+  test('once a Machine has a ProviderID, its health check deletes a duplicate of this cluster only', async () => {
+    const req = request(env, 'dup-2', minimalSpec(env));
+    const { providerId } = await mcmCreate(env, req);
+    const keep = providerId.split('/').pop()!;
+    const orig = env.sim.servers().find((s) => s.id === keep)!;
+    const labels = orig.labels ?? {};
+    // Ours: same Machine, same namespace (a dead leader's in-flight create landing late).
+    const dupId = await createServerLike('dup-2', labels, orig.metadata ?? {});
+    // Not ours to judge: another cluster's namespace, and a Go-provider server (no namespace label).
+    const { 'machine.sapcloud.io/namespace': _ns, ...withoutNamespace } = labels;
+    const otherCluster = await createServerLike('dup-2', {
+      ...labels,
+      'machine.sapcloud.io/namespace': 'shoot--other--cluster',
+    });
+    const legacy = await createServerLike('dup-2', withoutNamespace);
+    // The inventory is shared and a few seconds old: wait until a list has seen the duplicate.
+    let status = await env.driver.getMachineStatus(withProviderId(req, providerId), ctx());
+    for (let i = 0; i < 40 && serversLabelled('dup-2').some((s) => s.id === dupId); i++) {
+      await sleep(250);
+      status = await env.driver.getMachineStatus(withProviderId(req, providerId), ctx());
+    }
+    assert.equal(status.providerId, providerId, 'the ProviderID server is still the one reported');
+    const left = serversLabelled('dup-2').map((s) => s.id);
+    assert.ok(!left.includes(dupId), 'the duplicate is deleted');
+    assert.deepEqual(new Set(left), new Set([keep, otherCluster, legacy]));
+    await mcmDelete(env, withProviderId(req, providerId));
+    for (const id of [otherCluster, legacy]) {
+      await fetch(`${env.sim.url}/v2/projects/${env.sim.defaults.projectId}/regions/eu01/servers/${id}`, {
+        method: 'DELETE',
+        headers: {
+          authorization: `Bearer ${await env.sim.mintAccessToken(JSON.parse(env.keyJson).credentials.kid)}`,
+        },
+      });
+    }
   });
 
   test('DeleteMachine works from the ProviderID alone (safety controller) and never by label then', async () => {

@@ -1,7 +1,7 @@
 // The whole local stack, for e2e tests, the demo and benchmarks: the STACKIT simulator, etcd +
 // kube-apiserver, Gardener's machine-controller-manager, our machine-controller (MCM's Go controller
 // + the TypeScript STACKIT driver) and the node simulator.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -113,8 +113,12 @@ export function isAlive(pid: number): boolean {
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const namespace = opts.namespace ?? 'shoot--local--demo';
-  const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), 'mcm-stackit-stack-'));
-  const forget = opts.logDir ? () => {} : removeOnExit(logDir);
+  // MCM_STACKIT_TEST_LOG_DIR keeps every process log of the stack after the test (docs/development.md).
+  const keepDir = process.env.MCM_STACKIT_TEST_LOG_DIR;
+  if (keepDir) mkdirSync(keepDir, { recursive: true });
+  const logDir =
+    opts.logDir ?? mkdtempSync(join(keepDir ?? tmpdir(), keepDir ? 'stack-' : 'mcm-stackit-stack-'));
+  const forget = opts.logDir || keepDir ? () => {} : removeOnExit(logDir);
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);

@@ -14,7 +14,15 @@ import { machines, phaseOf, scale } from '../e2e/helpers.ts';
 import { machineDeployment } from '../harness/mcm-objects.ts';
 import { waitFor } from '../harness/processes.ts';
 import { childPids, isAlive, type Stack, startStack } from '../harness/stack.ts';
-import { converge, HEAVY, prng, type ServerWatcher, suiteSeed, watchServers } from './helpers.ts';
+import {
+  assertNoSecretLeaks,
+  converge,
+  HEAVY,
+  prng,
+  type ServerWatcher,
+  suiteSeed,
+  watchServers,
+} from './helpers.ts';
 
 const SEED = suiteSeed();
 const CYCLES = HEAVY ? 12 : 2; // each cycle: one kill during create, one during delete
@@ -161,5 +169,9 @@ describe('resilience: crash safety', { timeout: HEAVY ? 3_600_000 : 900_000 }, (
       calls('CreateServer'),
       'every CreateServer is accounted for by exactly one server the watcher saw',
     );
+  });
+
+  test('no secret in the logs of killed and restarted processes, Events, Machine objects or /metrics', async () => {
+    await assertNoSecretLeaks(stack);
   });
 });

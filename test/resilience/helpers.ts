@@ -194,8 +194,12 @@ export async function scanForSecrets({ stack, secrets, patterns = {}, extra = {}
   texts.machines = JSON.stringify(await stack.objects.list('machines'));
   texts.machinesets = JSON.stringify(await stack.objects.list('machinesets'));
   texts.machinedeployments = JSON.stringify(await stack.objects.list('machinedeployments'));
-  const metrics = await fetch(`http://127.0.0.1:${stack.machineControllerPort}/metrics`);
-  texts['machine-controller /metrics'] = await metrics.text();
+  // The stack's own controller may have been stopped by the scenario (leader election): then its
+  // log is what is left to scan.
+  const metrics = await fetch(`http://127.0.0.1:${stack.machineControllerPort}/metrics`).catch(
+    () => undefined,
+  );
+  if (metrics) texts['machine-controller /metrics'] = await metrics.text();
   if (stack.mcm) {
     const r = await fetch(`http://127.0.0.1:${stack.mcm.port}/metrics`).catch(() => undefined);
     if (r) texts['machine-controller-manager /metrics'] = await r.text();
@@ -218,18 +222,65 @@ export async function scanForSecrets({ stack, secrets, patterns = {}, extra = {}
   };
 }
 
+/**
+ * The scan every scenario file ends with: the stack's real service-account key, its user data (or
+ * the marker the test put in), and any JWT must appear nowhere an operator or attacker reads.
+ */
+export async function assertNoSecretLeaks(stack: Stack, opts: { userData?: string } = {}): Promise<void> {
+  const pem: string = stack.key.credentials.privateKey ?? '';
+  assert.ok(pem.includes('PRIVATE KEY'), 'the stack used a real service-account key');
+  const secrets: Record<string, string[]> = { 'private key': privateKeyFragments(pem) };
+  if (opts.userData) {
+    secrets['user data'] = [
+      ...fragments(opts.userData.split('\n')[1] ?? ''),
+      Buffer.from(opts.userData).toString('base64').slice(0, 40),
+    ];
+  }
+  const { sources, hits } = await scanForSecrets({
+    stack,
+    secrets,
+    patterns: { 'an access token or assertion (JWT)': JWT },
+  });
+  assert.ok(
+    Object.keys(sources).some((k) => k.includes('machine-controller')),
+    'the machine-controller logs were scanned',
+  );
+  assert.deepEqual(hits, []);
+}
+
 // --- extra processes ----------------------------------------------------------------------------
 
-/** Another machine-controller on the stack's control plane and simulator (own namespace or replica). */
+/**
+ * Another machine-controller on the stack's control plane and simulator (own namespace or replica).
+ * `hostname` runs it in its own UTS namespace with that hostname: MCM's leader-election identity is
+ * the bare hostname (app.go), so two replicas on one host would both hold the lease. Pods have
+ * distinct hostnames; here an unprivileged user namespace gives each replica one.
+ */
 export async function startExtraMachineController(
   stack: Stack,
-  opts: { name: string; namespace: string; args?: string[] },
+  opts: { name: string; namespace: string; args?: string[]; hostname?: string },
 ): Promise<{ process: ManagedProcess; port: number }> {
   const port = await freePort();
+  const wrap = (cmd: string, args: string[]) =>
+    opts.hostname
+      ? {
+          command: 'unshare',
+          args: [
+            '--user',
+            '--map-root-user',
+            '--uts',
+            'sh',
+            '-c',
+            'echo "$0" > /proc/sys/kernel/hostname && exec "$@"',
+            opts.hostname,
+            cmd,
+            ...args,
+          ],
+        }
+      : { command: cmd, args };
   const proc = startProcess({
     name: opts.name,
-    command: MACHINE_CONTROLLER_BIN,
-    args: [
+    ...wrap(MACHINE_CONTROLLER_BIN, [
       `--control-kubeconfig=${stack.cp.kubeconfigPath}`,
       `--target-kubeconfig=${stack.cp.kubeconfigPath}`,
       `--namespace=${opts.namespace}`,
@@ -238,7 +289,7 @@ export async function startExtraMachineController(
       '--leader-elect=false',
       '--v=2',
       ...(opts.args ?? []),
-    ],
+    ]),
     env: {
       ...process.env,
       MC_DRIVER: 'stackit',

@@ -8,13 +8,45 @@ import { Code, MachineError } from '../../mcm/errors.ts';
 import { addressesOf } from './addresses.ts';
 import { adoptIfLegacy } from './adopt-legacy.ts';
 import { nicsNeedingAllowedAddresses } from './allowed-addresses.ts';
-import { pickServer, providerIdOf, serverById, serverIdFromProviderId, serversOfMachine } from './lookup.ts';
+import {
+  goingAway,
+  pickServer,
+  providerIdOf,
+  serverById,
+  serverIdFromProviderId,
+  serversOfMachine,
+} from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';
+import { removeDuplicates } from './remove-duplicates.ts';
+import { ownedByNamespace } from './server-identity.ts';
 
 export async function findMachineServer(mc: MachineContext): Promise<Server | undefined> {
   const id = serverIdFromProviderId(mc);
-  if (id) return serverById(mc, id);
-  return pickServer(mc, await serversOfMachine(mc)).server;
+  if (!id) return pickServer(mc, await serversOfMachine(mc)).server;
+  const server = await serverById(mc, id);
+  if (server && !goingAway(server)) await removeStrayServers(mc, server);
+  return server;
+}
+
+/**
+ * Once the Machine has a ProviderID, its server is settled: another live server with this
+ * namespace's labels for the same Machine is a duplicate from a create that raced a crash or a
+ * leader change (an in-flight POST of the old leader). Deleting it here bounds the extra cost to
+ * one health check instead of MCM's orphan period. Best effort: the next call tries again.
+ */
+async function removeStrayServers(mc: MachineContext, server: Server): Promise<void> {
+  const strays = (await serversOfMachine(mc)).filter(
+    (s) => s.id !== server.id && !goingAway(s) && ownedByNamespace(s, mc.ref.namespace),
+  );
+  if (strays.length === 0) return;
+  try {
+    await removeDuplicates(mc, strays);
+  } catch (e) {
+    mc.log.warn(
+      { machine: mc.ref.name, err: e instanceof Error ? e.message : String(e) },
+      'could not delete a duplicate server yet; will retry on the next call',
+    );
+  }
 }
 
 export async function getMachineStatus(mc: MachineContext): Promise<GetMachineStatusResponse> {
