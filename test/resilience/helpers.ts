@@ -2,6 +2,7 @@
 // every server it ever saw (duplicates are caught even after they are deleted again), convergence
 // with the invariants, and the secret scan.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -13,6 +14,14 @@ import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND, type Stack } from '../harness/s
 /** RESILIENCE_HEAVY=1 runs the long variants (20+ kill points, leader election, 10 s latency). */
 export const HEAVY = process.env.RESILIENCE_HEAVY === '1';
 export const HEAVY_SKIP = HEAVY ? false : 'heavy variant: set RESILIENCE_HEAVY=1 to run it';
+
+/** Replicas with their own hostname need a user + UTS namespace (util-linux `unshare`). */
+export const HOSTNAME_NAMESPACE_SKIP = (() => {
+  const probe = spawnSync('unshare', ['--user', '--map-root-user', '--uts', 'true'], { stdio: 'ignore' });
+  return probe.status === 0
+    ? false
+    : 'needs `unshare --user --uts` (user namespaces) to give each replica its own hostname';
+})();
 
 /** RESILIENCE_SEED=<n> repeats a run's random choices; otherwise a fresh seed, printed. */
 export function suiteSeed(): number {
