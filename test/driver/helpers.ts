@@ -1,4 +1,5 @@
 // A STACKIT driver wired to a running simulator, and requests shaped like the ones MCM sends.
+import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { createStackitDriver } from '../../src/driver/stackit/index.ts';
 import type {
@@ -78,7 +79,8 @@ export function machine(
   return {
     apiVersion: 'machine.sapcloud.io/v1alpha1',
     kind: 'Machine',
-    metadata: { name, namespace },
+    // uid and creationTimestamp as every stored Machine has (only MCM's orphan stand-in lacks them).
+    metadata: { name, namespace, uid: randomUUID(), creationTimestamp: new Date().toISOString() },
     spec: { class: { kind: 'MachineClass', name: className }, providerID },
   } as Machine;
 }

@@ -1,6 +1,7 @@
 // The STACKIT driver against the simulator over HTTP: what a Machine's life looks like to MCM.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { MachineRequest } from '../../src/driver/types.ts';
 import {
   codeOf,
   ctx,
@@ -170,6 +171,35 @@ describe('STACKIT driver lifecycle', () => {
     );
     await mcmDelete(env, withProviderId(a, providerId));
     assert.equal(env.sim.servers().filter((s) => providerId.endsWith(s.id)).length, 0);
+  });
+
+  test("orphan collection's stand-in Machine gets OK once the deletion is accepted, and one DELETE", async () => {
+    const req = request(env, 'orphan-1', minimalSpec(env));
+    const { providerId } = await mcmCreate(env, req);
+    const serverId = providerId.split('/').pop()!;
+    // What machine_safety.go builds: name, namespace and ProviderID; no uid, no creationTimestamp.
+    const standIn = {
+      ...req,
+      machine: {
+        apiVersion: 'machine.sapcloud.io/v1alpha1',
+        kind: 'Machine',
+        metadata: { name: 'orphan-1', namespace: req.machine.metadata?.namespace },
+        spec: { providerID: providerId },
+      },
+    } as MachineRequest;
+    env.sim.resetCounters();
+    assert.equal(await codeOf(env.driver.deleteMachine(standIn, ctx())), 'OK');
+    assert.ok(
+      env.sim.servers().every((s) => s.id !== serverId || s.status === 'DELETING'),
+      'the server is being deleted',
+    );
+    assert.equal(await codeOf(env.driver.deleteMachine(standIn, ctx())), 'OK', 'the next sync too');
+    assert.equal(env.sim.counters().byOperation.DeleteServer, 1, 'no second DELETE while DELETING');
+    // A stored Machine (uid set) still waits until the server is gone.
+    const stored = withProviderId(req, providerId);
+    const passes = await mcmDelete(env, stored);
+    assert.equal(env.sim.servers().filter((s) => s.id === serverId).length, 0);
+    assert.ok(passes >= 1);
   });
 
   test('DeleteMachine without a ProviderID deletes what the create made (by label)', async () => {

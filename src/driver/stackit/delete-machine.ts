@@ -3,6 +3,9 @@
 // server is deleted (the safety controller passes only name and ProviderID of an orphan, and a label
 // lookup could hit the legitimate server of a Machine with the same name); without one, every server
 // labelled for this Machine is.
+// Orphan collection is the exception: it calls once per sync and logs any error as a failed delete,
+// so its stand-in Machine gets OK once the deletion is accepted; a server that lingers is listed,
+// and deleted again, on the next sync.
 import type { DeleteMachineResponse } from '../../driver/types.ts';
 import { toMachineError } from '../../errors.ts';
 import type { Server } from '../../iaas/index.ts';
@@ -34,6 +37,13 @@ export async function deleteMachine(mc: MachineContext, state: DriverState): Pro
     mc.inventory.markDeleting(server);
     mc.log.info({ machine: mc.ref.name, serverId: server.id }, 'server deletion requested');
     pending.push(server);
+  }
+  if (pending.length > 0 && mc.orphanStandIn) {
+    mc.log.info(
+      { machine: mc.ref.name, serverIds: pending.map((s) => s.id) },
+      'orphan server deletion under way',
+    );
+    return {};
   }
   if (pending.length > 0) {
     throw new MachineError(

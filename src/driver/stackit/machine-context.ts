@@ -21,6 +21,11 @@ export interface MachineContext extends ClassContext {
   ref: MachineRef;
   /** The Machine's spec.providerID ('' until MCM stored one). */
   providerId: string;
+  /**
+   * True for the stand-in MCM's orphan collection builds (machine_safety.go): only name, namespace
+   * and ProviderID, never a uid or creationTimestamp, which every stored Machine has.
+   */
+  orphanStandIn: boolean;
   /** Undefined only in the delete flow when the class no longer validates (deletion must still work). */
   spec: ProviderSpec | undefined;
   /** Region, networking, boot source and user data as providerSpec and Secret combine them. */

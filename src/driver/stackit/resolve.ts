@@ -44,6 +44,7 @@ export function resolveMachine(
     namespace,
     ref: { name, namespace, className: base.cc.className },
     providerId: req.machine.spec?.providerID ?? '',
+    orphanStandIn: !req.machine.metadata?.uid && !req.machine.metadata?.creationTimestamp,
     spec: base.spec,
     settings: base.settings,
   };
