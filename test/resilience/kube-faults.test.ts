@@ -238,7 +238,7 @@ describe('resilience: Kubernetes faults and scoping', { timeout: 1_200_000 }, ()
     }
     const conflicts = conflictsInLog() - conflicts0;
     console.log(
-      `conflict storm: ${writes} Machine rewrites, ${conflicts} conflicts in the machine-controller log`,
+      `conflict storm: ${writes} Machine rewrites, ${conflicts} Machine update conflicts in the machine-controller and MCM logs`,
     );
     assert.ok(writes > 20, `the storm rewrote Machines (${writes} writes)`);
     assert.ok(conflicts > 0, 'the machine-controller met conflicts and got past them');
