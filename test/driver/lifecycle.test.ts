@@ -120,7 +120,7 @@ describe('STACKIT driver lifecycle', () => {
     await mcmDelete(env, withProviderId(req, providerId));
   });
 
-  test('once a Machine has a ProviderID, its health check deletes a duplicate of this cluster only', async () => {
+  test('once a Machine has a ProviderID, GetMachineStatus deletes a duplicate of this cluster only', async () => {
     const req = request(env, 'dup-2', minimalSpec(env));
     const { providerId } = await mcmCreate(env, req);
     const keep = providerId.split('/').pop()!;

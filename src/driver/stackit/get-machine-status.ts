@@ -30,9 +30,11 @@ export async function findMachineServer(mc: MachineContext): Promise<Server | un
 
 /**
  * Once the Machine has a ProviderID, its server is settled: another live server with this
- * namespace's labels for the same Machine is a duplicate from a create that raced a crash or a
- * leader change (an in-flight POST of the old leader). Deleting it here bounds the extra cost to
- * one health check instead of MCM's orphan period. Best effort: the next call tries again.
+ * namespace's labels for the same Machine is a duplicate, e.g. from two controllers acting at once
+ * (replicas sharing a hostname are both leaders, docs/operations.md). MCM sends a ProviderID here
+ * in InitializeMachine and in the rest of its creation flow, so such a duplicate goes within seconds
+ * instead of after the orphan period; one appearing later is left to orphan collection. Best effort:
+ * a failed delete is tried again on the next call.
  */
 async function removeStrayServers(mc: MachineContext, server: Server): Promise<void> {
   const strays = (await serversOfMachine(mc)).filter(
