@@ -43,7 +43,10 @@ describe('parseServiceAccountKey', () => {
     bad.id = 'not-a-uuid-secretish';
     delete bad.credentials.kid;
     bad.credentials.sub = 42;
-    bad.credentials.privateKey = '-----BEGIN PRIVATE KEY-----\nSECRETMATERIAL\n-----END PRIVATE KEY-----\n';
+    // The generated key's PEM armour around a body that is no key (no key material in the source).
+    const [begin] = key.privateKeyPem.split('\n');
+    const end = key.privateKeyPem.trimEnd().split('\n').at(-1);
+    bad.credentials.privateKey = `${begin}\nSECRETMATERIAL\n${end}\n`;
     bad.validUntil = 'tomorrow-ish';
     const e = configError(() => parseServiceAccountKey(bad));
     assert.deepEqual(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, importPKCS8, SignJWT } from 'jose';
 import type { RunningSimulator, ServiceAccountKey } from '../../src/simulator/index.ts';
@@ -58,7 +58,18 @@ describe('authentication', () => {
     assert.match(k.credentials.sub, /^[0-9a-f-]{36}$/);
     assert.equal(k.credentials.kid, k.id);
     assert.ok(k.credentials.aud.length > 0);
-    assert.match(k.credentials.privateKey ?? '', /^-----BEGIN PRIVATE KEY-----/);
+    // A usable PKCS#8 RSA key, matching the public key handed out with it.
+    const privateKey = createPrivateKey(k.credentials.privateKey ?? '');
+    assert.equal(privateKey.asymmetricKeyType, 'rsa');
+    assert.equal(
+      String(privateKey.export({ type: 'pkcs8', format: 'pem' })).trim(),
+      k.credentials.privateKey?.trim(),
+      'PEM-encoded PKCS#8, as the portal hands it out',
+    );
+    assert.equal(
+      createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString(),
+      createPublicKey(k.publicKey).export({ type: 'spki', format: 'pem' }).toString(),
+    );
     assert.equal(k.credentials.tokenEndpoint, sim.tokenUrl);
   });
 
