@@ -23,12 +23,12 @@ const log = createLogger('driver-plugin').child({ driver: driverName });
 
 let stopping = false;
 let stopServer: ((graceMs?: number) => Promise<void>) | undefined;
-async function stop(reason: string, exitCode = 0, graceMs?: number): Promise<void> {
+async function stop(reason: string, opts: { graceMs?: number } = {}): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ reason }, 'driver plugin stopping');
-  await stopServer?.(graceMs);
-  process.exit(exitCode);
+  await stopServer?.(opts.graceMs);
+  process.exit(0);
 }
 
 try {
@@ -56,5 +56,5 @@ process.on('SIGINT', () => log.debug('SIGINT ignored; waiting for the machine-co
 // If the machine-controller dies without stopping us (SIGKILL), we are reparented: exit too, with
 // no grace: nobody waits for the answers, and a create finishing now could race the next leader.
 setInterval(() => {
-  if (process.ppid !== parent) void stop('the machine-controller exited', 0, 0);
+  if (process.ppid !== parent) void stop('the machine-controller exited', { graceMs: 0 });
 }, 1000).unref();

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  createServerDirectly,
   ctx,
   type Env,
   mcmCreate,
@@ -23,21 +24,12 @@ describe('drop-in for the Go provider', () => {
 
   test('a server the Go provider created is adopted, listed and deleted; no second server', async () => {
     const d = env.sim.defaults;
-    const token = await env.sim.mintAccessToken(JSON.parse(env.keyJson).credentials.kid);
     // What the Go provider sends: machine + class labels, name = Machine name, its Secret keys.
-    const res = await fetch(`${env.sim.url}/v2/projects/${d.projectId}/regions/${d.region}/servers`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        name: 'legacy-1',
-        machineType: d.machineType,
-        imageId: d.imageId,
-        networking: { networkId: d.networkId },
-        labels: { 'kubernetes.io/machine': 'legacy-1', 'kubernetes.io/machineclass': 'class-a' },
-      }),
+    const legacyId = await createServerDirectly(env, 'legacy-1', {
+      'kubernetes.io/machine': 'legacy-1',
+      'kubernetes.io/machineclass': 'class-a',
     });
-    const legacy = (await res.json()) as { id: string };
-    const providerId = `stackit://${d.projectId}/${legacy.id}`;
+    const providerId = `stackit://${d.projectId}/${legacyId}`;
     // The Go provider's Secret keys.
     const secret = secretFor(env);
     const gardenerSecret = {

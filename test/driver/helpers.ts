@@ -190,15 +190,45 @@ export async function mcmDelete(env: Env, req: MachineRequest, maxPasses = 80): 
 export const withProviderId = (req: MachineRequest, providerID: string): MachineRequest =>
   ({ ...req, machine: { ...req.machine, spec: { ...req.machine.spec, providerID } } }) as MachineRequest;
 
-/** GET an IaaS path of the default project as the test's service account. */
-export async function apiGet(env: Env, path: string): Promise<Record<string, unknown>> {
+/** Calls an IaaS path of the default project as the test's service account (behind the driver's back). */
+export async function apiRequest(env: Env, method: string, path: string, body?: unknown): Promise<Response> {
   const token = await env.sim.mintAccessToken(JSON.parse(env.keyJson).credentials.kid);
-  const res = await fetch(
+  return fetch(
     `${env.sim.url}/v2/projects/${env.sim.defaults.projectId}/regions/${env.sim.defaults.region}${path}`,
     {
-      headers: { authorization: `Bearer ${token}` },
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
     },
   );
+}
+
+/** GET an IaaS path of the default project as the test's service account. */
+export async function apiGet(env: Env, path: string): Promise<Record<string, unknown>> {
+  const res = await apiRequest(env, 'GET', path);
   if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
   return (await res.json()) as Record<string, unknown>;
+}
+
+/** A server made directly in the simulator with the given labels, as another party would. */
+export async function createServerDirectly(
+  env: Env,
+  name: string,
+  labels: Record<string, string>,
+  metadata: object = {},
+): Promise<string> {
+  const d = env.sim.defaults;
+  const res = await apiRequest(env, 'POST', '/servers', {
+    name,
+    machineType: d.machineType,
+    imageId: d.imageId,
+    networking: { networkId: d.networkId },
+    labels,
+    metadata,
+  });
+  if (res.status !== 201) throw new Error(`creating server ${name}: HTTP ${res.status}`);
+  return ((await res.json()) as { id: string }).id;
 }

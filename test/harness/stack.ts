@@ -116,8 +116,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   // MCM_STACKIT_TEST_LOG_DIR keeps every process log of the stack after the test (docs/development.md).
   const keepDir = process.env.MCM_STACKIT_TEST_LOG_DIR;
   if (keepDir) mkdirSync(keepDir, { recursive: true });
-  const logDir =
-    opts.logDir ?? mkdtempSync(join(keepDir ?? tmpdir(), keepDir ? 'stack-' : 'mcm-stackit-stack-'));
+  const logDir = opts.logDir ?? mkdtempSync(join(keepDir ?? tmpdir(), 'mcm-stackit-stack-'));
   const forget = opts.logDir || keepDir ? () => {} : removeOnExit(logDir);
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {

@@ -16,8 +16,9 @@ export const HEAVY = process.env.RESILIENCE_HEAVY === '1';
 export const HEAVY_SKIP = HEAVY ? false : 'heavy variant: set RESILIENCE_HEAVY=1 to run it';
 
 /** Replicas with their own hostname need a user + UTS namespace (util-linux `unshare`). */
+const OWN_UTS_NAMESPACE = ['--user', '--map-root-user', '--uts'];
 export const HOSTNAME_NAMESPACE_SKIP = (() => {
-  const probe = spawnSync('unshare', ['--user', '--map-root-user', '--uts', 'true'], { stdio: 'ignore' });
+  const probe = spawnSync('unshare', [...OWN_UTS_NAMESPACE, 'true'], { stdio: 'ignore' });
   return probe.status === 0
     ? false
     : 'needs `unshare --user --uts` (user namespaces) to give each replica its own hostname';
@@ -251,8 +252,8 @@ export async function assertNoSecretLeaks(stack: Stack, opts: { userData?: strin
     patterns: { 'an access token or assertion (JWT)': JWT },
   });
   assert.ok(
-    Object.keys(sources).some((k) => k.includes('machine-controller')),
-    'the machine-controller logs were scanned',
+    Object.keys(sources).some((k) => k.endsWith('machine-controller.log')),
+    'the machine-controller log was scanned',
   );
   assert.deepEqual(hits, []);
 }
@@ -275,9 +276,7 @@ export async function startExtraMachineController(
       ? {
           command: 'unshare',
           args: [
-            '--user',
-            '--map-root-user',
-            '--uts',
+            ...OWN_UTS_NAMESPACE,
             'sh',
             '-c',
             'echo "$0" > /proc/sys/kernel/hostname && exec "$@"',

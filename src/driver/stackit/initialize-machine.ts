@@ -6,13 +6,14 @@ import type { Server } from '../../iaas/index.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
 import { addressesOf } from './addresses.ts';
 import { nicsNeedingAllowedAddresses } from './allowed-addresses.ts';
-import { findMachineServer } from './get-machine-status.ts';
-import { providerIdOf } from './lookup.ts';
+import { findMachineServer, providerIdOf } from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';
+import { removeStrayServers } from './remove-duplicates.ts';
 
 export async function initializeMachine(mc: MachineContext): Promise<InitializeMachineResponse> {
   const server = await findMachineServer(mc);
   if (!server) throw new MachineError(Code.NotFound, `no server found for machine ${mc.ref.name}`);
+  await removeStrayServers(mc, server);
   if (server.status !== 'ACTIVE') {
     throw new MachineError(
       Code.Unavailable,

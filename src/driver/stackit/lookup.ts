@@ -32,6 +32,13 @@ export async function serverById(mc: MachineContext, serverId: string): Promise<
   }
 }
 
+/** The Machine's server: the one its ProviderID names, else the best one labelled for it. */
+export async function findMachineServer(mc: MachineContext): Promise<Server | undefined> {
+  const id = serverIdFromProviderId(mc);
+  if (id) return serverById(mc, id);
+  return pickServer(mc, await serversOfMachine(mc)).server;
+}
+
 export function serverIdFromProviderId(mc: MachineContext): string | undefined {
   const parsed = parseProviderId(mc.providerId);
   if (!parsed) return undefined;
