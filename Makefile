@@ -7,7 +7,7 @@ NPM_STAMP := node_modules/.install-stamp
 MC_BIN    := cmd/machine-controller/bin/machine-controller
 
 .PHONY: help install generate check lint format typecheck build machine-controller kube-binaries \
-        test test-go test-ts demo dev start bench image clean
+        test test-go test-ts test-mcm-integration demo dev start bench image clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ test-go:
 
 test-ts: install
 	npm test
+
+test-mcm-integration: install kube-binaries machine-controller ## Gardener MCM's provider integration suite on the local stack (join delays 20 s and 3 s)
+	npm run test:mcm-integration
 
 demo: install kube-binaries machine-controller ## the whole local stack on the simulator (Ctrl-C stops it)
 	npm run demo

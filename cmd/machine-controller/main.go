@@ -10,11 +10,14 @@ import (
 	"syscall"
 	"time"
 
+	machineclient "github.com/gardener/machine-controller-manager/pkg/client/clientset/versioned/typed/machine/v1alpha1"
 	"github.com/gardener/machine-controller-manager/pkg/handlers"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/app"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/app/options"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/component-base/cli/flag"
 	"k8s.io/component-base/logs"
 	"k8s.io/klog/v2"
@@ -124,5 +127,35 @@ func run(s *options.MCServer, po *pluginOptions) error {
 		os.Exit(0)
 	}()
 
-	return app.Run(s, bridge.New(supervised{sup}, po.callTimeout, "stackit"))
+	failer, err := statusFailer(s)
+	if err != nil {
+		return err
+	}
+	b := bridge.New(supervised{sup}, po.callTimeout, "stackit").WithCreationFlow(bridge.CreationFlow{
+		DefaultTimeout: s.SafetyOptions.MachineCreationTimeout.Duration,
+		Failer:         failer,
+	})
+	return app.Run(s, b)
+}
+
+// statusFailer is the client the bridge marks Machines Failed with: the control cluster as app.Run
+// resolves it (--control-kubeconfig, "inClusterConfig", else --target-kubeconfig).
+func statusFailer(s *options.MCServer) (bridge.Failer, error) {
+	path := s.ControlKubeconfig
+	if path == "" {
+		path = s.TargetKubeconfig
+	}
+	if path == "inClusterConfig" {
+		path = ""
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		return nil, fmt.Errorf("control cluster kubeconfig: %w", err)
+	}
+	cfg.QPS, cfg.Burst = s.KubeAPIQPS, int(s.KubeAPIBurst)
+	c, err := machineclient.NewForConfig(rest.AddUserAgent(cfg, "machine-controller-driver-bridge"))
+	if err != nil {
+		return nil, fmt.Errorf("control cluster client: %w", err)
+	}
+	return bridge.StatusFailer{Client: c}, nil
 }

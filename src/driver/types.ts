@@ -25,6 +25,11 @@ export interface MachineRequest {
   machine: Machine;
   machineClass: MachineClass;
   secret: SecretData;
+  /**
+   * The Machine's effective creation timeout as MCM computes it (its machineConfiguration, else
+   * --machine-creation-timeout), sent by the bridge; undefined when unknown.
+   */
+  creationTimeoutMs?: number;
 }
 
 export interface MachineIdentity {

@@ -19,6 +19,7 @@ interface WireMachineRequest {
   machine: Buffer;
   machineClass: Buffer;
   secret: Buffer;
+  creationTimeoutMs?: number;
 }
 
 function parseObject(bytes: Buffer, what: string): Record<string, unknown> | undefined {
@@ -63,6 +64,7 @@ export function decodeMachineRequest(w: WireMachineRequest): MachineRequest {
     machine: required<Machine>(w.machine, 'Machine'),
     machineClass: required<MachineClass>(w.machineClass, 'MachineClass'),
     secret: decodeSecret(w.secret),
+    creationTimeoutMs: w.creationTimeoutMs ? w.creationTimeoutMs : undefined,
   };
 }
 

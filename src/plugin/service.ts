@@ -36,7 +36,10 @@ interface Failure {
  */
 export function toFailure(err: unknown, method: string, log: Logger, secret: SecretData = {}): Failure {
   if (isMachineError(err)) {
-    return { status: { code: err.code, message: err.message }, partial: err.partial };
+    return {
+      status: { code: err.code, message: err.message, machineFailed: err.machineFailed },
+      partial: err.partial,
+    };
   }
   const e = err instanceof Error ? err : new Error(String(err));
   log.error(
@@ -47,6 +50,7 @@ export function toFailure(err: unknown, method: string, log: Logger, secret: Sec
     status: {
       code: Code.Internal,
       message: `driver failed unexpectedly during ${method}; see the driver plugin log`,
+      machineFailed: false,
     },
   };
 }

@@ -49,6 +49,7 @@ export const faultProfileSchema = z.strictObject({
   quotaExceeded: z.strictObject({ ...matchShape, resource: z.string().optional() }).optional(),
   bootFailure: z.strictObject({ ...matchShape, message: z.string().optional() }).optional(),
   stuckDeleting: z.strictObject(matchShape).optional(),
+  stuckCreating: z.strictObject(matchShape).optional(),
 });
 
 /** Parses a profile from untrusted input; throws an Error naming every bad field. */
@@ -114,7 +115,7 @@ export class Faults {
 
   /** Whether a server-level fault applies to a server with these facts. */
   matches(
-    kind: 'capacityExhausted' | 'quotaExceeded' | 'bootFailure' | 'stuckDeleting',
+    kind: 'capacityExhausted' | 'quotaExceeded' | 'bootFailure' | 'stuckDeleting' | 'stuckCreating',
     s: ServerFacts,
   ): boolean {
     const m: ServerFaultMatch | undefined = this.profile[kind];

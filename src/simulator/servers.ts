@@ -373,7 +373,9 @@ export const createServer: Handler = (ctx) => {
     failure = engine.faults.bootFailureMessage();
   }
   const at = ctx.now + engine.timing.bootDelayMs;
-  if (failure === undefined) engine.schedule(s, at, 'ACTIVE');
+  if (failure === undefined && engine.faults.matches('stuckCreating', serverFacts)) {
+    engine.counters.fault('stuckCreating');
+  } else if (failure === undefined) engine.schedule(s, at, 'ACTIVE');
   else engine.schedule(s, at, 'ERROR', failure);
   engine.changed();
   return ok(renderServer(store, s, false), 201);

@@ -113,6 +113,8 @@ export interface FaultProfile {
   bootFailure?: ServerFaultMatch & { message?: string };
   /** DeleteServer answers 204 but the server stays in DELETING for ever. */
   stuckDeleting?: ServerFaultMatch;
+  /** The server stays in CREATING for ever (a boot that never finishes); it can still be deleted. */
+  stuckCreating?: ServerFaultMatch;
 }
 
 export interface Counters {
@@ -123,7 +125,7 @@ export interface Counters {
   /** Calls per HTTP status code. */
   byStatus: Record<string, number>;
   byOperationAndStatus: Record<string, Record<string, number>>;
-  /** Injected faults per kind: latency, error, rateLimit, malformed, capacityExhausted, quotaExceeded, bootFailure, stuckDeleting. */
+  /** Injected faults per kind: latency, error, rateLimit, malformed, capacityExhausted, quotaExceeded, bootFailure, stuckDeleting, stuckCreating. */
   faults: Record<string, number>;
 }
 

@@ -71,6 +71,7 @@ describe('plugin server', () => {
     machine: machine(name),
     machineClass: machineClass(),
     secret: secret({ serviceAccountKey: SECRET_VALUE, userData: '#cloud-config' }),
+    creationTimeoutMs: 0,
   });
 
   test('decodes Kubernetes JSON and base64 Secret data into the driver request', async () => {
@@ -144,7 +145,12 @@ describe('plugin server', () => {
   test('invalid or missing objects are InvalidArgument without echoing the bytes', async () => {
     const res = await invoke<CreateMachineResponse>((cb) =>
       client.createMachine(
-        { machine: Buffer.from('{"not json'), machineClass: machineClass(), secret: Buffer.alloc(0) },
+        {
+          machine: Buffer.from('{"not json'),
+          machineClass: machineClass(),
+          secret: Buffer.alloc(0),
+          creationTimeoutMs: 0,
+        },
         md(),
         within(),
         cb,
@@ -153,7 +159,12 @@ describe('plugin server', () => {
     assert.equal(res.error?.code, Code.InvalidArgument);
     const missing = await invoke<InitializeMachineResponse>((cb) =>
       client.initializeMachine(
-        { machine: machine('m'), machineClass: Buffer.alloc(0), secret: Buffer.alloc(0) },
+        {
+          machine: machine('m'),
+          machineClass: Buffer.alloc(0),
+          secret: Buffer.alloc(0),
+          creationTimeoutMs: 0,
+        },
         md(),
         within(),
         cb,

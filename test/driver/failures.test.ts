@@ -156,51 +156,6 @@ describe('driver failures', () => {
     }
   });
 
-  test('no capacity: the ERROR server is deleted, ResourceExhausted shows its message, and it is replaced', async () => {
-    env.sim.setFaults({ capacityExhausted: { namePattern: '^capacity-' } });
-    const req = request(env, 'capacity-1', minimalSpec(env));
-    await env.driver.createMachine(req, ctx()).catch(() => undefined);
-    await sleep(250);
-    const err = await errorOf(env.driver.createMachine(req, ctx()));
-    assert.equal(err.code, Code.ResourceExhausted, err.message);
-    assert.match(err.message, /No valid host was found/);
-    assert.match(err.message, /machine type/);
-    const broken = env.sim.servers().filter((s) => s.name === 'capacity-1');
-    assert.ok(
-      broken.every((s) => s.status === 'DELETING'),
-      'the broken server is being deleted',
-    );
-    env.sim.setFaults({});
-    const { providerId } = await mcmCreate(env, req);
-    const live = env.sim.servers().filter((s) => s.name === 'capacity-1' && s.status === 'ACTIVE');
-    assert.equal(live.length, 1);
-    assert.ok(providerId.endsWith(live[0]!.id), 'the ProviderID names the replacement');
-    await mcmDelete(env, withProviderId(req, providerId));
-  });
-
-  test('a server that ends in ERROR is replaced at once, with backoff when it keeps failing', async () => {
-    env.sim.setFaults({ bootFailure: { namePattern: '^boot-fail-', message: 'disk image corrupt' } });
-    const req = request(env, 'boot-fail-1', minimalSpec(env));
-    const codes: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      await env.driver.createMachine(req, ctx()).catch(() => undefined); // creates
-      await sleep(250);
-      const err = await errorOf(env.driver.createMachine(req, ctx())); // sees ERROR, deletes
-      assert.match(err.message, /disk image corrupt/);
-      codes.push(err.code);
-    }
-    assert.deepEqual(codes, [Code.Unavailable, Code.Unavailable, Code.Internal]);
-    env.sim.setFaults({});
-    const { providerId } = await mcmCreate(env, req);
-    await mcmDelete(env, withProviderId(req, providerId));
-    await sleep(200);
-    assert.equal(
-      env.sim.servers().filter((s) => s.name === 'boot-fail-1').length,
-      0,
-      'no broken server left behind',
-    );
-  });
-
   test('DeleteMachine waits (Unavailable) while a server is stuck in DELETING, without failing', async () => {
     const req = request(env, 'stuck-1', minimalSpec(env));
     const { providerId } = await mcmCreate(env, req);

@@ -1,6 +1,7 @@
 // A STACKIT driver wired to a running simulator, and requests shaped like the ones MCM sends.
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
+import type { FailureHolds } from '../../src/driver/stackit/driver-state.ts';
 import { createStackitDriver } from '../../src/driver/stackit/index.ts';
 import type {
   CallContext,
@@ -20,7 +21,10 @@ export interface Env {
   close(): Promise<void>;
 }
 
-export async function startEnv(opts: SimulatorOptions = {}): Promise<Env> {
+export async function startEnv(
+  opts: SimulatorOptions = {},
+  driverOpts: { failureHolds?: Partial<FailureHolds> } = {},
+): Promise<Env> {
   const sim = await startSimulator({
     bootDelayMs: 150,
     deleteDelayMs: 100,
@@ -34,6 +38,7 @@ export async function startEnv(opts: SimulatorOptions = {}): Promise<Env> {
     env: { STACKIT_IAAS_ENDPOINT: sim.url },
     // Tests step time by hand; a zero-age inventory makes every call see the simulator's present.
     inventoryMaxAgeMs: 0,
+    ...driverOpts,
   });
   return { sim, driver, keyJson: JSON.stringify(key), close: () => sim.close() };
 }
@@ -119,7 +124,7 @@ export async function codeOf(p: Promise<unknown>): Promise<number | 'OK'> {
 export async function mcmCreate(
   env: Env,
   req: MachineRequest,
-  maxPasses = 80,
+  maxPasses = 200,
 ): Promise<{ providerId: string; nodeName: string; passes: number }> {
   let providerId = req.machine.spec?.providerID ?? '';
   let nodeName = '';
@@ -165,9 +170,11 @@ export async function mcmCreate(
       } as MachineRequest;
       try {
         await env.driver.initializeMachine(withId, ctx());
-      } catch {
-        await sleep(50);
+      } catch (e) {
+        // The bridge marks the Machine Failed: this Machine's creation is over.
+        if ((e as { machineFailed?: boolean }).machineFailed) throw e;
       }
+      await sleep(50); // MCM: 5 s
     }
   }
   throw new Error(`machine ${req.machine.metadata?.name} did not reach Pending in ${maxPasses} passes`);

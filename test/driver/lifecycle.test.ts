@@ -28,14 +28,20 @@ describe('STACKIT driver lifecycle', () => {
     env.sim.resetCounters();
     const spec = minimalSpec(env, { allowedAddresses: ['10.96.0.0/11', '100.64.0.0/12'] });
     const req = request(env, 'shoot--test-worker-a-1', spec);
-    const first = await env.driver.createMachine(req, ctx()).catch((e) => e);
-    assert.equal(first.code, 14, 'CreateMachine answers Unavailable while the server boots');
-    assert.match(first.message, /CREATING/);
+    const first = await env.driver.createMachine(req, ctx());
+    const [booting] = env.sim.servers().filter((s) => s.name === 'shoot--test-worker-a-1');
+    assert.equal(booting?.status, 'CREATING');
+    assert.equal(
+      first.providerId,
+      `stackit://${env.sim.defaults.projectId}/${booting.id}`,
+      'CreateMachine hands out the ProviderID while the server boots',
+    );
+    assert.equal(first.nodeName, 'shoot--test-worker-a-1');
 
-    const { providerId, nodeName } = await mcmCreate(env, req);
+    const { providerId, nodeName } = await mcmCreate(env, withProviderId(req, first.providerId));
     const [server] = env.sim.servers().filter((s) => s.name === 'shoot--test-worker-a-1');
     assert.ok(server);
-    assert.equal(providerId, `stackit://${env.sim.defaults.projectId}/${server.id}`);
+    assert.equal(providerId, first.providerId);
     assert.equal(nodeName, 'shoot--test-worker-a-1');
     assert.equal(server.status, 'ACTIVE');
     for (const nic of server.nics ?? []) {
@@ -47,8 +53,10 @@ describe('STACKIT driver lifecycle', () => {
 
     await mcmDelete(env, withProviderId(req, providerId));
     assert.equal(env.sim.servers().filter((s) => s.id === server.id).length, 0);
-    const after = await codeOf(env.driver.getMachineStatus(withProviderId(req, providerId), ctx()));
-    assert.equal(after, 5, 'NotFound once the server is gone');
+    const gone = withProviderId(req, providerId);
+    gone.machine.metadata = { ...gone.machine.metadata, deletionTimestamp: new Date().toISOString() };
+    const after = await codeOf(env.driver.getMachineStatus(gone, ctx()));
+    assert.equal(after, 5, 'NotFound once the server is gone (deletion flow)');
 
     const c = env.sim.counters().byOperation;
     assert.equal(c.CreateServer, 1);
@@ -61,6 +69,7 @@ describe('STACKIT driver lifecycle', () => {
     await Promise.all([1, 2, 3].map(() => env.driver.createMachine(req, ctx()).catch(() => undefined)));
     await env.driver.createMachine(req, ctx()).catch(() => undefined);
     const { providerId } = await mcmCreate(env, req);
+    await sleep(300); // duplicates of the racing calls are deleted by the next call
     const servers = env.sim.servers().filter((s) => s.labels?.['kubernetes.io/machine'] === 'idem-1');
     assert.equal(servers.length, 1);
     assert.ok(providerId.endsWith(servers[0]!.id));

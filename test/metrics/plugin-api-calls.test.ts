@@ -91,6 +91,7 @@ const req = () => ({
   machine: machine('m-1'),
   machineClass: machineClass(),
   secret: secret({ projectId: 'p' }),
+  creationTimeoutMs: 0,
 });
 
 describe('plugin: API requests per driver call', () => {

@@ -8,7 +8,7 @@ import { DriverMetrics } from './api-metrics.ts';
 import { ClientPool } from './client-pool.ts';
 import { createMachine } from './create-machine.ts';
 import { deleteMachine } from './delete-machine.ts';
-import { newDriverState } from './driver-state.ts';
+import { type FailureHolds, newDriverState } from './driver-state.ts';
 import { getMachineStatus } from './get-machine-status.ts';
 import { getVolumeIds } from './get-volume-ids.ts';
 import { initializeMachine } from './initialize-machine.ts';
@@ -21,6 +21,8 @@ export interface StackitDriverOptions {
   /** How old a shared class server list may be before a call lists again (default 5 s, MCM's short retry). */
   inventoryMaxAgeMs?: number;
   metrics?: DriverMetrics;
+  /** How long recent ERROR servers of a class hold back its creates (driver-state.ts); tests shorten it. */
+  failureHolds?: Partial<FailureHolds>;
 }
 
 export function createStackitDriver(opts: StackitDriverOptions): Driver & { metrics: DriverMetrics } {
@@ -34,7 +36,7 @@ export function createStackitDriver(opts: StackitDriverOptions): Driver & { metr
     log: opts.log,
     warned: new Set(),
   };
-  const state = newDriverState();
+  const state = newDriverState(opts.failureHolds);
   // Every method: resolve the request, run its step, and name the method and machine in any error.
   const step = async <T>(method: string, subject: string | undefined, run: () => Promise<T>): Promise<T> => {
     try {
@@ -54,7 +56,7 @@ export function createStackitDriver(opts: StackitDriverOptions): Driver & { metr
       ),
     initializeMachine: (req, ctx) =>
       step('InitializeMachine', machine(req), () =>
-        initializeMachine(resolveMachine(req, ctx, deps, 'strict')),
+        initializeMachine(resolveMachine(req, ctx, deps, 'strict'), state),
       ),
     getMachineStatus: (req, ctx) =>
       step('GetMachineStatus', machine(req), () =>

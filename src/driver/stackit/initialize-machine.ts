@@ -1,27 +1,84 @@
-// InitializeMachine: the post-create step, run by MCM right after CreateMachine succeeds or after
-// GetMachineStatus reported Uninitialized. Writes the providerSpec's allowedAddresses to every NIC.
+// InitializeMachine: MCM runs it right after CreateMachine and after every Uninitialized answer of
+// GetMachineStatus; an OK keeps the Machine in phase "" and MCM asks GetMachineStatus again in 5 s.
+// - server booting: OK, nothing to do (MCM's own passes are the wait; no worker is held);
+// - server ACTIVE: write the providerSpec's allowedAddresses to every NIC that lacks them;
+// - server in ERROR, gone, or still booting past the creation timeout: the Machine can never run.
+//   Answer an error flagged machineFailed: the bridge marks the Machine Failed (lastOperation Create
+//   / Failed / this code) and its MachineSet replaces it at once, instead of MCM retrying a dead
+//   server every 5 s until the creation timeout. ResourceExhausted for capacity, which is what
+//   cluster-autoscaler reads as "out of resources, try another pool".
 import type { InitializeMachineResponse } from '../../driver/types.ts';
-import { toMachineError } from '../../errors.ts';
+import { isCapacityMessage, toMachineError } from '../../errors.ts';
 import type { Server } from '../../iaas/index.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
 import { addressesOf } from './addresses.ts';
 import { nicsNeedingAllowedAddresses } from './allowed-addresses.ts';
-import { findMachineServer, providerIdOf } from './lookup.ts';
+import { type DriverState, recordServerActive, recordServerError } from './driver-state.ts';
+import { findMachineServer, goingAway, providerIdOf, serverIdFromProviderId } from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';
 import { removeStrayServers } from './remove-duplicates.ts';
 
-export async function initializeMachine(mc: MachineContext): Promise<InitializeMachineResponse> {
+export async function initializeMachine(
+  mc: MachineContext,
+  state: DriverState,
+): Promise<InitializeMachineResponse> {
   const server = await findMachineServer(mc);
-  if (!server) throw new MachineError(Code.NotFound, `no server found for machine ${mc.ref.name}`);
-  await removeStrayServers(mc, server);
-  if (server.status !== 'ACTIVE') {
+  if (!server || goingAway(server)) {
+    // Without a ProviderID the label lookup may just not see a fresh server yet: ask again.
+    if (!serverIdFromProviderId(mc))
+      throw new MachineError(Code.Unavailable, `no server found for machine ${mc.ref.name} yet`);
     throw new MachineError(
-      Code.Unavailable,
-      `server ${server.name} (${server.id}) is ${server.status}; initialization waits for ACTIVE`,
+      Code.Internal,
+      `the server ${mc.providerId} of machine ${mc.ref.name} was deleted before the machine joined; the machine is replaced`,
+      { machineFailed: true },
     );
   }
-  const wanted = mc.spec?.allowedAddresses ?? [];
-  const updates = nicsNeedingAllowedAddresses(server, wanted);
+  await removeStrayServers(mc, server);
+  if (server.status === 'ERROR') throw failedServer(mc, state, server);
+  if (server.status !== 'ACTIVE') {
+    if (mc.creationDeadline !== undefined && Date.now() > mc.creationDeadline) {
+      throw new MachineError(
+        Code.DeadlineExceeded,
+        `server ${server.name} (${server.id}) of machine ${mc.ref.name} is still ${server.status} after the machine's creation timeout; the machine is replaced and its server deleted`,
+        { machineFailed: true },
+      );
+    }
+    return identityOf(mc, server);
+  }
+  recordServerActive(state, mc.ref);
+  return identityOf(mc, await setAllowedAddresses(mc, server));
+}
+
+const identityOf = (mc: MachineContext, s: Server): InitializeMachineResponse => ({
+  providerId: providerIdOf(mc, s),
+  nodeName: s.name,
+  addresses: addressesOf(s),
+});
+
+function failedServer(mc: MachineContext, state: DriverState, server: Server): MachineError {
+  const reason = server.errorMessage?.trim() || 'no error message from STACKIT';
+  const capacity = isCapacityMessage(server.errorMessage);
+  const machineType = mc.spec?.machineType ?? server.machineType;
+  const zone = mc.spec?.availabilityZone ?? server.availabilityZone;
+  recordServerError(state, mc.ref, { capacity, reason, machineType, zone });
+  mc.log.warn({ machine: mc.ref.name, serverId: server.id, capacity }, 'server ended in ERROR');
+  const what = `server ${server.name} (${server.id}) of machine ${mc.ref.name} ended in status ERROR: "${reason}"; the machine is replaced and this server deleted with it`;
+  if (capacity) {
+    return new MachineError(
+      Code.ResourceExhausted,
+      `${what}. STACKIT has no capacity for machine type ${machineType ?? '?'} in ${zone ?? 'the chosen zone'}: consider another zone or machine type`,
+      { machineFailed: true },
+    );
+  }
+  return new MachineError(
+    Code.Internal,
+    `${what}. Check image, machine type and volumes in the MachineClass`,
+    { machineFailed: true },
+  );
+}
+
+async function setAllowedAddresses(mc: MachineContext, server: Server): Promise<Server> {
+  const updates = nicsNeedingAllowedAddresses(server, mc.spec?.allowedAddresses ?? []);
   let updated: Server = server;
   for (const { nic, allowedAddresses } of updates) {
     try {
@@ -38,5 +95,5 @@ export async function initializeMachine(mc: MachineContext): Promise<InitializeM
     mc.inventory.upsert(updated);
     mc.log.info({ machine: mc.ref.name, serverId: server.id, nics: updates.length }, 'allowedAddresses set');
   }
-  return { providerId: providerIdOf(mc, updated), nodeName: updated.name, addresses: addressesOf(updated) };
+  return updated;
 }

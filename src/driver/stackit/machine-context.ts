@@ -26,6 +26,13 @@ export interface MachineContext extends ClassContext {
    * and ProviderID, never a uid or creationTimestamp, which every stored Machine has.
    */
   orphanStandIn: boolean;
+  /** MCM's deletion flow: the Machine has a deletionTimestamp. */
+  deleting: boolean;
+  /**
+   * Epoch ms after which MCM's creation timeout has passed for this Machine (creationTimestamp +
+   * the effective timeout the bridge sends); undefined when either is unknown.
+   */
+  creationDeadline: number | undefined;
   /** Undefined only in the delete flow when the class no longer validates (deletion must still work). */
   spec: ProviderSpec | undefined;
   /** Region, networking, boot source and user data as providerSpec and Secret combine them. */

@@ -45,9 +45,17 @@ export function resolveMachine(
     ref: { name, namespace, className: base.cc.className },
     providerId: req.machine.spec?.providerID ?? '',
     orphanStandIn: !req.machine.metadata?.uid && !req.machine.metadata?.creationTimestamp,
+    deleting: Boolean(req.machine.metadata?.deletionTimestamp),
+    creationDeadline: creationDeadlineOf(req),
     spec: base.spec,
     settings: base.settings,
   };
+}
+
+function creationDeadlineOf(req: MachineRequest): number | undefined {
+  const created = Date.parse(req.machine.metadata?.creationTimestamp ?? '');
+  if (!Number.isFinite(created) || !req.creationTimeoutMs) return undefined;
+  return created + req.creationTimeoutMs;
 }
 
 export function resolveListing(

@@ -42,6 +42,7 @@ type Bridge struct {
 	timeout time.Duration
 	// provider labels MCM's driver metrics.
 	provider string
+	creation CreationFlow
 }
 
 var _ driver.Driver = (*Bridge)(nil)
@@ -49,6 +50,12 @@ var _ driver.Driver = (*Bridge)(nil)
 // New returns a Bridge calling plugins with the given per-call timeout.
 func New(plugins Plugins, timeout time.Duration, provider string) *Bridge {
 	return &Bridge{plugins: plugins, timeout: timeout, provider: provider}
+}
+
+// WithCreationFlow sets what the bridge adds to MCM's creation flow (see creation.go).
+func (b *Bridge) WithCreationFlow(cf CreationFlow) *Bridge {
+	b.creation = cf
+	return b
 }
 
 // CreateMachine forwards driver.CreateMachine. The response is never nil: MCM reads
@@ -65,7 +72,7 @@ func (b *Bridge) CreateMachine(ctx context.Context, req *driver.CreateMachineReq
 		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
 	}
 	out, err := call(ctx, b, op, func(ctx context.Context, c driverv1.DriverServiceClient) (*driverv1.CreateMachineResponse, error) {
-		return c.CreateMachine(ctx, &driverv1.CreateMachineRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret})
+		return c.CreateMachine(ctx, &driverv1.CreateMachineRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret, CreationTimeoutMs: b.creation.timeoutMs(req.Machine)})
 	})
 	if err != nil {
 		return resp, err
@@ -90,7 +97,7 @@ func (b *Bridge) InitializeMachine(ctx context.Context, req *driver.InitializeMa
 		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
 	}
 	out, err := call(ctx, b, op, func(ctx context.Context, c driverv1.DriverServiceClient) (*driverv1.InitializeMachineResponse, error) {
-		return c.InitializeMachine(ctx, &driverv1.InitializeMachineRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret})
+		return c.InitializeMachine(ctx, &driverv1.InitializeMachineRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret, CreationTimeoutMs: b.creation.timeoutMs(req.Machine)})
 	})
 	if err != nil {
 		return resp, err
@@ -98,7 +105,13 @@ func (b *Bridge) InitializeMachine(ctx context.Context, req *driver.InitializeMa
 	resp.ProviderID = out.GetProviderId()
 	resp.NodeName = out.GetNodeName()
 	resp.Addresses = decodeAddresses(out.GetAddresses())
-	return resp, StatusError(out.GetError())
+	err = StatusError(out.GetError())
+	if err != nil && out.GetError().GetMachineFailed() {
+		markCtx, cancel := context.WithTimeout(ctx, b.timeout)
+		defer cancel()
+		b.creation.markFailed(markCtx, req.Machine, err)
+	}
+	return resp, err
 }
 
 // DeleteMachine forwards driver.DeleteMachine.
@@ -114,7 +127,7 @@ func (b *Bridge) DeleteMachine(ctx context.Context, req *driver.DeleteMachineReq
 		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
 	}
 	out, err := call(ctx, b, op, func(ctx context.Context, c driverv1.DriverServiceClient) (*driverv1.DeleteMachineResponse, error) {
-		return c.DeleteMachine(ctx, &driverv1.DeleteMachineRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret})
+		return c.DeleteMachine(ctx, &driverv1.DeleteMachineRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret, CreationTimeoutMs: b.creation.timeoutMs(req.Machine)})
 	})
 	if err != nil {
 		return resp, err
@@ -137,7 +150,7 @@ func (b *Bridge) GetMachineStatus(ctx context.Context, req *driver.GetMachineSta
 		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
 	}
 	out, err := call(ctx, b, op, func(ctx context.Context, c driverv1.DriverServiceClient) (*driverv1.GetMachineStatusResponse, error) {
-		return c.GetMachineStatus(ctx, &driverv1.GetMachineStatusRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret})
+		return c.GetMachineStatus(ctx, &driverv1.GetMachineStatusRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret, CreationTimeoutMs: b.creation.timeoutMs(req.Machine)})
 	})
 	if err != nil {
 		return resp, err

@@ -35,9 +35,15 @@ const (
 // A driver error: MCM machine code (0-16 as in gRPC, 17 Uninitialized) and message.
 // Absent (or code 0) means success.
 type Status struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          int32                  `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
-	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Code    int32                  `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
+	Message string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// Only on InitializeMachine: this Machine can never become Running (its server ended in ERROR,
+	// was deleted, or outlived the creation timeout while booting). The Go side marks the Machine
+	// phase Failed, as MCM itself does for a create that found a stale Node, so its MachineSet
+	// replaces it at once instead of after the creation timeout. lastOperation keeps Type Create,
+	// State Failed and this code (ResourceExhausted for capacity: cluster-autoscaler reads it).
+	MachineFailed bool `protobuf:"varint,3,opt,name=machine_failed,json=machineFailed,proto3" json:"machine_failed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -84,6 +90,13 @@ func (x *Status) GetMessage() string {
 		return x.Message
 	}
 	return ""
+}
+
+func (x *Status) GetMachineFailed() bool {
+	if x != nil {
+		return x.MachineFailed
+	}
+	return false
 }
 
 // One cloud API request (HTTP attempt) the driver made while serving a call. The bridge records
@@ -209,12 +222,15 @@ func (x *NodeAddress) GetAddress() string {
 // Machine, MachineClass and Secret as JSON: machine.sapcloud.io/v1alpha1 Machine and MachineClass,
 // core/v1 Secret (data values base64, as Kubernetes encodes them). Empty bytes = nil object.
 type CreateMachineRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Machine       []byte                 `protobuf:"bytes,1,opt,name=machine,proto3" json:"machine,omitempty"`
-	MachineClass  []byte                 `protobuf:"bytes,2,opt,name=machine_class,json=machineClass,proto3" json:"machine_class,omitempty"`
-	Secret        []byte                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Machine      []byte                 `protobuf:"bytes,1,opt,name=machine,proto3" json:"machine,omitempty"`
+	MachineClass []byte                 `protobuf:"bytes,2,opt,name=machine_class,json=machineClass,proto3" json:"machine_class,omitempty"`
+	Secret       []byte                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
+	// The Machine's effective creation timeout as MCM computes it (spec.machineConfiguration's
+	// creationTimeout, else --machine-creation-timeout); 0 = unknown.
+	CreationTimeoutMs int64 `protobuf:"varint,4,opt,name=creation_timeout_ms,json=creationTimeoutMs,proto3" json:"creation_timeout_ms,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *CreateMachineRequest) Reset() {
@@ -266,6 +282,13 @@ func (x *CreateMachineRequest) GetSecret() []byte {
 		return x.Secret
 	}
 	return nil
+}
+
+func (x *CreateMachineRequest) GetCreationTimeoutMs() int64 {
+	if x != nil {
+		return x.CreationTimeoutMs
+	}
+	return 0
 }
 
 type CreateMachineResponse struct {
@@ -353,12 +376,15 @@ func (x *CreateMachineResponse) GetError() *Status {
 }
 
 type InitializeMachineRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Machine       []byte                 `protobuf:"bytes,1,opt,name=machine,proto3" json:"machine,omitempty"`
-	MachineClass  []byte                 `protobuf:"bytes,2,opt,name=machine_class,json=machineClass,proto3" json:"machine_class,omitempty"`
-	Secret        []byte                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Machine      []byte                 `protobuf:"bytes,1,opt,name=machine,proto3" json:"machine,omitempty"`
+	MachineClass []byte                 `protobuf:"bytes,2,opt,name=machine_class,json=machineClass,proto3" json:"machine_class,omitempty"`
+	Secret       []byte                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
+	// The Machine's effective creation timeout as MCM computes it (spec.machineConfiguration's
+	// creationTimeout, else --machine-creation-timeout); 0 = unknown.
+	CreationTimeoutMs int64 `protobuf:"varint,4,opt,name=creation_timeout_ms,json=creationTimeoutMs,proto3" json:"creation_timeout_ms,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *InitializeMachineRequest) Reset() {
@@ -410,6 +436,13 @@ func (x *InitializeMachineRequest) GetSecret() []byte {
 		return x.Secret
 	}
 	return nil
+}
+
+func (x *InitializeMachineRequest) GetCreationTimeoutMs() int64 {
+	if x != nil {
+		return x.CreationTimeoutMs
+	}
+	return 0
 }
 
 type InitializeMachineResponse struct {
@@ -489,12 +522,15 @@ func (x *InitializeMachineResponse) GetError() *Status {
 }
 
 type DeleteMachineRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Machine       []byte                 `protobuf:"bytes,1,opt,name=machine,proto3" json:"machine,omitempty"`
-	MachineClass  []byte                 `protobuf:"bytes,2,opt,name=machine_class,json=machineClass,proto3" json:"machine_class,omitempty"`
-	Secret        []byte                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Machine      []byte                 `protobuf:"bytes,1,opt,name=machine,proto3" json:"machine,omitempty"`
+	MachineClass []byte                 `protobuf:"bytes,2,opt,name=machine_class,json=machineClass,proto3" json:"machine_class,omitempty"`
+	Secret       []byte                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
+	// The Machine's effective creation timeout as MCM computes it (spec.machineConfiguration's
+	// creationTimeout, else --machine-creation-timeout); 0 = unknown.
+	CreationTimeoutMs int64 `protobuf:"varint,4,opt,name=creation_timeout_ms,json=creationTimeoutMs,proto3" json:"creation_timeout_ms,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *DeleteMachineRequest) Reset() {
@@ -546,6 +582,13 @@ func (x *DeleteMachineRequest) GetSecret() []byte {
 		return x.Secret
 	}
 	return nil
+}
+
+func (x *DeleteMachineRequest) GetCreationTimeoutMs() int64 {
+	if x != nil {
+		return x.CreationTimeoutMs
+	}
+	return 0
 }
 
 type DeleteMachineResponse struct {
@@ -609,12 +652,15 @@ func (x *DeleteMachineResponse) GetError() *Status {
 }
 
 type GetMachineStatusRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Machine       []byte                 `protobuf:"bytes,1,opt,name=machine,proto3" json:"machine,omitempty"`
-	MachineClass  []byte                 `protobuf:"bytes,2,opt,name=machine_class,json=machineClass,proto3" json:"machine_class,omitempty"`
-	Secret        []byte                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Machine      []byte                 `protobuf:"bytes,1,opt,name=machine,proto3" json:"machine,omitempty"`
+	MachineClass []byte                 `protobuf:"bytes,2,opt,name=machine_class,json=machineClass,proto3" json:"machine_class,omitempty"`
+	Secret       []byte                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
+	// The Machine's effective creation timeout as MCM computes it (spec.machineConfiguration's
+	// creationTimeout, else --machine-creation-timeout); 0 = unknown.
+	CreationTimeoutMs int64 `protobuf:"varint,4,opt,name=creation_timeout_ms,json=creationTimeoutMs,proto3" json:"creation_timeout_ms,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *GetMachineStatusRequest) Reset() {
@@ -666,6 +712,13 @@ func (x *GetMachineStatusRequest) GetSecret() []byte {
 		return x.Secret
 	}
 	return nil
+}
+
+func (x *GetMachineStatusRequest) GetCreationTimeoutMs() int64 {
+	if x != nil {
+		return x.CreationTimeoutMs
+	}
+	return 0
 }
 
 // With error code Uninitialized the identity fields are still read by MCM (partial response).
@@ -1048,21 +1101,23 @@ var File_stackit_driver_v1_driver_proto protoreflect.FileDescriptor
 
 const file_stackit_driver_v1_driver_proto_rawDesc = "" +
 	"\n" +
-	"\x1estackit/driver/v1/driver.proto\x12\x11stackit.driver.v1\"6\n" +
+	"\x1estackit/driver/v1/driver.proto\x12\x11stackit.driver.v1\"]\n" +
 	"\x06Status\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"f\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12%\n" +
+	"\x0emachine_failed\x18\x03 \x01(\bR\rmachineFailed\"f\n" +
 	"\aApiCall\x12\x18\n" +
 	"\aservice\x18\x01 \x01(\tR\aservice\x12)\n" +
 	"\x10duration_seconds\x18\x02 \x01(\x01R\x0fdurationSeconds\x12\x16\n" +
 	"\x06failed\x18\x03 \x01(\bR\x06failed\";\n" +
 	"\vNodeAddress\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n" +
-	"\aaddress\x18\x02 \x01(\tR\aaddress\"m\n" +
+	"\aaddress\x18\x02 \x01(\tR\aaddress\"\x9d\x01\n" +
 	"\x14CreateMachineRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
-	"\x06secret\x18\x03 \x01(\fR\x06secret\"\xa7\x02\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret\x12.\n" +
+	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\xa7\x02\n" +
 	"\x15CreateMachineResponse\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x1b\n" +
@@ -1070,30 +1125,33 @@ const file_stackit_driver_v1_driver_proto_rawDesc = "" +
 	"\x10last_known_state\x18\x03 \x01(\tR\x0elastKnownState\x12<\n" +
 	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x127\n" +
 	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"q\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"\xa1\x01\n" +
 	"\x18InitializeMachineRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
-	"\x06secret\x18\x03 \x01(\fR\x06secret\"\x81\x02\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret\x12.\n" +
+	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\x81\x02\n" +
 	"\x19InitializeMachineResponse\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x1b\n" +
 	"\tnode_name\x18\x02 \x01(\tR\bnodeName\x12<\n" +
 	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x127\n" +
 	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"m\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"\x9d\x01\n" +
 	"\x14DeleteMachineRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
-	"\x06secret\x18\x03 \x01(\fR\x06secret\"\xab\x01\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret\x12.\n" +
+	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\xab\x01\n" +
 	"\x15DeleteMachineResponse\x12(\n" +
 	"\x10last_known_state\x18\x03 \x01(\tR\x0elastKnownState\x127\n" +
 	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"p\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"\xa0\x01\n" +
 	"\x17GetMachineStatusRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
-	"\x06secret\x18\x03 \x01(\fR\x06secret\"\x80\x02\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret\x12.\n" +
+	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\x80\x02\n" +
 	"\x18GetMachineStatusResponse\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x1b\n" +

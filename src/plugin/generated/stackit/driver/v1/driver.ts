@@ -43,6 +43,14 @@ export const protobufFileName = "stackit/driver/v1/driver.proto";
 export interface Status {
   code: number;
   message: string;
+  /**
+   * Only on InitializeMachine: this Machine can never become Running (its server ended in ERROR,
+   * was deleted, or outlived the creation timeout while booting). The Go side marks the Machine
+   * phase Failed, as MCM itself does for a create that found a stale Node, so its MachineSet
+   * replaces it at once instead of after the creation timeout. lastOperation keeps Type Create,
+   * State Failed and this code (ResourceExhausted for capacity: cluster-autoscaler reads it).
+   */
+  machineFailed: boolean;
 }
 
 /**
@@ -74,6 +82,11 @@ export interface CreateMachineRequest {
   machine: Buffer;
   machineClass: Buffer;
   secret: Buffer;
+  /**
+   * The Machine's effective creation timeout as MCM computes it (spec.machineConfiguration's
+   * creationTimeout, else --machine-creation-timeout); 0 = unknown.
+   */
+  creationTimeoutMs: number;
 }
 
 export interface CreateMachineResponse {
@@ -89,6 +102,11 @@ export interface InitializeMachineRequest {
   machine: Buffer;
   machineClass: Buffer;
   secret: Buffer;
+  /**
+   * The Machine's effective creation timeout as MCM computes it (spec.machineConfiguration's
+   * creationTimeout, else --machine-creation-timeout); 0 = unknown.
+   */
+  creationTimeoutMs: number;
 }
 
 export interface InitializeMachineResponse {
@@ -103,6 +121,11 @@ export interface DeleteMachineRequest {
   machine: Buffer;
   machineClass: Buffer;
   secret: Buffer;
+  /**
+   * The Machine's effective creation timeout as MCM computes it (spec.machineConfiguration's
+   * creationTimeout, else --machine-creation-timeout); 0 = unknown.
+   */
+  creationTimeoutMs: number;
 }
 
 export interface DeleteMachineResponse {
@@ -115,6 +138,11 @@ export interface GetMachineStatusRequest {
   machine: Buffer;
   machineClass: Buffer;
   secret: Buffer;
+  /**
+   * The Machine's effective creation timeout as MCM computes it (spec.machineConfiguration's
+   * creationTimeout, else --machine-creation-timeout); 0 = unknown.
+   */
+  creationTimeoutMs: number;
 }
 
 /** With error code Uninitialized the identity fields are still read by MCM (partial response). */
@@ -163,7 +191,7 @@ export interface MetricsResponse {
 }
 
 function createBaseStatus(): Status {
-  return { code: 0, message: "" };
+  return { code: 0, message: "", machineFailed: false };
 }
 
 export const Status: MessageFns<Status> = {
@@ -173,6 +201,9 @@ export const Status: MessageFns<Status> = {
     }
     if (message.message !== "") {
       writer.uint32(18).string(message.message);
+    }
+    if (message.machineFailed !== false) {
+      writer.uint32(24).bool(message.machineFailed);
     }
     return writer;
   },
@@ -206,6 +237,14 @@ export const Status: MessageFns<Status> = {
             message.message = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.machineFailed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -222,6 +261,11 @@ export const Status: MessageFns<Status> = {
     return {
       code: isSet(object.code) ? globalThis.Number(object.code) : 0,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
+      machineFailed: isSet(object.machineFailed)
+        ? globalThis.Boolean(object.machineFailed)
+        : isSet(object.machine_failed)
+        ? globalThis.Boolean(object.machine_failed)
+        : false,
     };
   },
 
@@ -233,6 +277,9 @@ export const Status: MessageFns<Status> = {
     if (message.message !== "") {
       obj.message = message.message;
     }
+    if (message.machineFailed !== false) {
+      obj.machineFailed = message.machineFailed;
+    }
     return obj;
   },
 
@@ -243,6 +290,7 @@ export const Status: MessageFns<Status> = {
     const message = createBaseStatus();
     message.code = object.code ?? 0;
     message.message = object.message ?? "";
+    message.machineFailed = object.machineFailed ?? false;
     return message;
   },
 };
@@ -438,7 +486,7 @@ export const NodeAddress: MessageFns<NodeAddress> = {
 };
 
 function createBaseCreateMachineRequest(): CreateMachineRequest {
-  return { machine: Buffer.alloc(0), machineClass: Buffer.alloc(0), secret: Buffer.alloc(0) };
+  return { machine: Buffer.alloc(0), machineClass: Buffer.alloc(0), secret: Buffer.alloc(0), creationTimeoutMs: 0 };
 }
 
 export const CreateMachineRequest: MessageFns<CreateMachineRequest> = {
@@ -451,6 +499,9 @@ export const CreateMachineRequest: MessageFns<CreateMachineRequest> = {
     }
     if (message.secret.length !== 0) {
       writer.uint32(26).bytes(message.secret);
+    }
+    if (message.creationTimeoutMs !== 0) {
+      writer.uint32(32).int64(message.creationTimeoutMs);
     }
     return writer;
   },
@@ -492,6 +543,14 @@ export const CreateMachineRequest: MessageFns<CreateMachineRequest> = {
             message.secret = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.creationTimeoutMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -513,6 +572,11 @@ export const CreateMachineRequest: MessageFns<CreateMachineRequest> = {
         ? Buffer.from(bytesFromBase64(object.machine_class))
         : Buffer.alloc(0),
       secret: isSet(object.secret) ? Buffer.from(bytesFromBase64(object.secret)) : Buffer.alloc(0),
+      creationTimeoutMs: isSet(object.creationTimeoutMs)
+        ? globalThis.Number(object.creationTimeoutMs)
+        : isSet(object.creation_timeout_ms)
+        ? globalThis.Number(object.creation_timeout_ms)
+        : 0,
     };
   },
 
@@ -527,6 +591,9 @@ export const CreateMachineRequest: MessageFns<CreateMachineRequest> = {
     if (message.secret.length !== 0) {
       obj.secret = base64FromBytes(message.secret);
     }
+    if (message.creationTimeoutMs !== 0) {
+      obj.creationTimeoutMs = Math.round(message.creationTimeoutMs);
+    }
     return obj;
   },
 
@@ -538,6 +605,7 @@ export const CreateMachineRequest: MessageFns<CreateMachineRequest> = {
     message.machine = object.machine ?? Buffer.alloc(0);
     message.machineClass = object.machineClass ?? Buffer.alloc(0);
     message.secret = object.secret ?? Buffer.alloc(0);
+    message.creationTimeoutMs = object.creationTimeoutMs ?? 0;
     return message;
   },
 };
@@ -712,7 +780,7 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
 };
 
 function createBaseInitializeMachineRequest(): InitializeMachineRequest {
-  return { machine: Buffer.alloc(0), machineClass: Buffer.alloc(0), secret: Buffer.alloc(0) };
+  return { machine: Buffer.alloc(0), machineClass: Buffer.alloc(0), secret: Buffer.alloc(0), creationTimeoutMs: 0 };
 }
 
 export const InitializeMachineRequest: MessageFns<InitializeMachineRequest> = {
@@ -725,6 +793,9 @@ export const InitializeMachineRequest: MessageFns<InitializeMachineRequest> = {
     }
     if (message.secret.length !== 0) {
       writer.uint32(26).bytes(message.secret);
+    }
+    if (message.creationTimeoutMs !== 0) {
+      writer.uint32(32).int64(message.creationTimeoutMs);
     }
     return writer;
   },
@@ -766,6 +837,14 @@ export const InitializeMachineRequest: MessageFns<InitializeMachineRequest> = {
             message.secret = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.creationTimeoutMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -787,6 +866,11 @@ export const InitializeMachineRequest: MessageFns<InitializeMachineRequest> = {
         ? Buffer.from(bytesFromBase64(object.machine_class))
         : Buffer.alloc(0),
       secret: isSet(object.secret) ? Buffer.from(bytesFromBase64(object.secret)) : Buffer.alloc(0),
+      creationTimeoutMs: isSet(object.creationTimeoutMs)
+        ? globalThis.Number(object.creationTimeoutMs)
+        : isSet(object.creation_timeout_ms)
+        ? globalThis.Number(object.creation_timeout_ms)
+        : 0,
     };
   },
 
@@ -801,6 +885,9 @@ export const InitializeMachineRequest: MessageFns<InitializeMachineRequest> = {
     if (message.secret.length !== 0) {
       obj.secret = base64FromBytes(message.secret);
     }
+    if (message.creationTimeoutMs !== 0) {
+      obj.creationTimeoutMs = Math.round(message.creationTimeoutMs);
+    }
     return obj;
   },
 
@@ -812,6 +899,7 @@ export const InitializeMachineRequest: MessageFns<InitializeMachineRequest> = {
     message.machine = object.machine ?? Buffer.alloc(0);
     message.machineClass = object.machineClass ?? Buffer.alloc(0);
     message.secret = object.secret ?? Buffer.alloc(0);
+    message.creationTimeoutMs = object.creationTimeoutMs ?? 0;
     return message;
   },
 };
@@ -966,7 +1054,7 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
 };
 
 function createBaseDeleteMachineRequest(): DeleteMachineRequest {
-  return { machine: Buffer.alloc(0), machineClass: Buffer.alloc(0), secret: Buffer.alloc(0) };
+  return { machine: Buffer.alloc(0), machineClass: Buffer.alloc(0), secret: Buffer.alloc(0), creationTimeoutMs: 0 };
 }
 
 export const DeleteMachineRequest: MessageFns<DeleteMachineRequest> = {
@@ -979,6 +1067,9 @@ export const DeleteMachineRequest: MessageFns<DeleteMachineRequest> = {
     }
     if (message.secret.length !== 0) {
       writer.uint32(26).bytes(message.secret);
+    }
+    if (message.creationTimeoutMs !== 0) {
+      writer.uint32(32).int64(message.creationTimeoutMs);
     }
     return writer;
   },
@@ -1020,6 +1111,14 @@ export const DeleteMachineRequest: MessageFns<DeleteMachineRequest> = {
             message.secret = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.creationTimeoutMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1041,6 +1140,11 @@ export const DeleteMachineRequest: MessageFns<DeleteMachineRequest> = {
         ? Buffer.from(bytesFromBase64(object.machine_class))
         : Buffer.alloc(0),
       secret: isSet(object.secret) ? Buffer.from(bytesFromBase64(object.secret)) : Buffer.alloc(0),
+      creationTimeoutMs: isSet(object.creationTimeoutMs)
+        ? globalThis.Number(object.creationTimeoutMs)
+        : isSet(object.creation_timeout_ms)
+        ? globalThis.Number(object.creation_timeout_ms)
+        : 0,
     };
   },
 
@@ -1055,6 +1159,9 @@ export const DeleteMachineRequest: MessageFns<DeleteMachineRequest> = {
     if (message.secret.length !== 0) {
       obj.secret = base64FromBytes(message.secret);
     }
+    if (message.creationTimeoutMs !== 0) {
+      obj.creationTimeoutMs = Math.round(message.creationTimeoutMs);
+    }
     return obj;
   },
 
@@ -1066,6 +1173,7 @@ export const DeleteMachineRequest: MessageFns<DeleteMachineRequest> = {
     message.machine = object.machine ?? Buffer.alloc(0);
     message.machineClass = object.machineClass ?? Buffer.alloc(0);
     message.secret = object.secret ?? Buffer.alloc(0);
+    message.creationTimeoutMs = object.creationTimeoutMs ?? 0;
     return message;
   },
 };
@@ -1182,7 +1290,7 @@ export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
 };
 
 function createBaseGetMachineStatusRequest(): GetMachineStatusRequest {
-  return { machine: Buffer.alloc(0), machineClass: Buffer.alloc(0), secret: Buffer.alloc(0) };
+  return { machine: Buffer.alloc(0), machineClass: Buffer.alloc(0), secret: Buffer.alloc(0), creationTimeoutMs: 0 };
 }
 
 export const GetMachineStatusRequest: MessageFns<GetMachineStatusRequest> = {
@@ -1195,6 +1303,9 @@ export const GetMachineStatusRequest: MessageFns<GetMachineStatusRequest> = {
     }
     if (message.secret.length !== 0) {
       writer.uint32(26).bytes(message.secret);
+    }
+    if (message.creationTimeoutMs !== 0) {
+      writer.uint32(32).int64(message.creationTimeoutMs);
     }
     return writer;
   },
@@ -1236,6 +1347,14 @@ export const GetMachineStatusRequest: MessageFns<GetMachineStatusRequest> = {
             message.secret = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.creationTimeoutMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1257,6 +1376,11 @@ export const GetMachineStatusRequest: MessageFns<GetMachineStatusRequest> = {
         ? Buffer.from(bytesFromBase64(object.machine_class))
         : Buffer.alloc(0),
       secret: isSet(object.secret) ? Buffer.from(bytesFromBase64(object.secret)) : Buffer.alloc(0),
+      creationTimeoutMs: isSet(object.creationTimeoutMs)
+        ? globalThis.Number(object.creationTimeoutMs)
+        : isSet(object.creation_timeout_ms)
+        ? globalThis.Number(object.creation_timeout_ms)
+        : 0,
     };
   },
 
@@ -1271,6 +1395,9 @@ export const GetMachineStatusRequest: MessageFns<GetMachineStatusRequest> = {
     if (message.secret.length !== 0) {
       obj.secret = base64FromBytes(message.secret);
     }
+    if (message.creationTimeoutMs !== 0) {
+      obj.creationTimeoutMs = Math.round(message.creationTimeoutMs);
+    }
     return obj;
   },
 
@@ -1282,6 +1409,7 @@ export const GetMachineStatusRequest: MessageFns<GetMachineStatusRequest> = {
     message.machine = object.machine ?? Buffer.alloc(0);
     message.machineClass = object.machineClass ?? Buffer.alloc(0);
     message.secret = object.secret ?? Buffer.alloc(0);
+    message.creationTimeoutMs = object.creationTimeoutMs ?? 0;
     return message;
   },
 };
@@ -2294,6 +2422,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;
