@@ -12,7 +12,6 @@ import {
   minimalSpec,
   request,
   secretFor,
-  sleep,
   startEnv,
   withProviderId,
 } from './helpers.ts';
