@@ -187,3 +187,45 @@ describe('creation flow', () => {
     assert.match(err.message, /was deleted before the machine joined/);
   });
 });
+
+describe('deletion waits in the call, not as a failure', () => {
+  let env: Env;
+  before(async () => {
+    env = await startEnv({ deleteDelayMs: 1_500 }, { deleteWaitMs: 8_000 });
+  });
+  after(() => env.close());
+
+  test('one DeleteMachine call answers OK once the server is gone, with one DeleteServer', async () => {
+    const req = request(env, 'del-wait-1', minimalSpec(env));
+    const { providerId } = await mcmCreate(env, req);
+    env.sim.resetCounters();
+    const t0 = Date.now();
+    await env.driver.deleteMachine(withProviderId(req, providerId), ctx(20_000));
+    assert.ok(Date.now() - t0 >= 1_400, 'it waited for the deletion');
+    assert.deepEqual(
+      env.sim.servers().filter((s) => s.name === 'del-wait-1'),
+      [],
+    );
+    const ops = env.sim.counters().byOperation;
+    assert.equal(ops.DeleteServer, 1);
+    assert.ok((ops.ListServers ?? 0) + (ops.GetServer ?? 0) <= 4, JSON.stringify(ops));
+  });
+
+  test('a server stuck in DELETING: Unavailable once the wait’s bound is reached', async () => {
+    const req = request(env, 'del-stuck-1', minimalSpec(env));
+    const { providerId } = await mcmCreate(env, req);
+    env.sim.setFaults({ stuckDeleting: { namePattern: '^del-stuck-' } });
+    try {
+      const t0 = Date.now();
+      // The call's deadline (12 s) bounds the wait below deleteWaitMs: 12 - 5 s of margin.
+      const err = await errorOf(env.driver.deleteMachine(withProviderId(req, providerId), ctx(12_000)));
+      assert.equal(err.code, Code.Unavailable);
+      assert.match(err.message, /is being deleted; waiting until it is gone/);
+      assert.ok(Date.now() - t0 < 8_000, 'bounded by the call deadline');
+    } finally {
+      env.sim.setFaults({});
+    }
+    env.sim.setServerState(providerId.split('/').pop()!, { status: 'ACTIVE' });
+    await mcmDelete(env, withProviderId(req, providerId));
+  });
+});

@@ -23,7 +23,7 @@ export interface Env {
 
 export async function startEnv(
   opts: SimulatorOptions = {},
-  driverOpts: { failureHolds?: Partial<FailureHolds> } = {},
+  driverOpts: { failureHolds?: Partial<FailureHolds>; deleteWaitMs?: number } = {},
 ): Promise<Env> {
   const sim = await startSimulator({
     bootDelayMs: 150,
@@ -38,6 +38,8 @@ export async function startEnv(
     env: { STACKIT_IAAS_ENDPOINT: sim.url },
     // Tests step time by hand; a zero-age inventory makes every call see the simulator's present.
     inventoryMaxAgeMs: 0,
+    // Most tests play MCM's retries by hand (mcmDelete); the in-call wait has its own test.
+    deleteWaitMs: 0,
     ...driverOpts,
   });
   return { sim, driver, keyJson: JSON.stringify(key), close: () => sim.close() };

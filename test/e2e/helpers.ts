@@ -2,7 +2,7 @@
 // simulator, Nodes.
 import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import type { FaultProfile } from '../../src/simulator/index.ts';
-import type { McmObject } from '../harness/mcm-objects.ts';
+import type { McmObject, McmPlural } from '../harness/mcm-objects.ts';
 import { waitFor } from '../harness/processes.ts';
 import type { Stack } from '../harness/stack.ts';
 
@@ -400,4 +400,82 @@ export async function waitGone(stack: Stack, prefix: string, timeoutMs = 180_000
       process: stack.machineController,
     },
   );
+}
+
+/**
+ * Issue 14's promise, watched for a whole scenario: a healthy boot never looks failed to Gardener.
+ * Records every Machine that shows phase CrashLoopBackOff or Failed or a lastOperation with state
+ * Failed, and every MachineSet or MachineDeployment with a non-empty status.failedMachines (what
+ * Gardener's worker actuator and health check read), from watches of all three kinds plus a poll
+ * every second as a fallback while a watch reconnects.
+ */
+export function watchHealthyBoots(stack: Stack) {
+  const violations: string[] = [];
+  const seen = new Set<string>();
+  let machinesSeen = 0;
+  const note = (v: string) => {
+    if (!seen.has(v)) {
+      seen.add(v);
+      violations.push(v);
+    }
+  };
+  const check = (kind: string, o: McmObject) => {
+    const name = `${kind}/${o.metadata.name}`;
+    if (kind === 'machines') {
+      machinesSeen++;
+      const phase = phaseOf(o);
+      const op = lastOp(o);
+      if (phase === 'CrashLoopBackOff' || phase === 'Failed') note(`${name} phase ${phase}: "${op.description}"`);
+      if (op.state === 'Failed') note(`${name} lastOperation Failed (${op.errorCode}): "${op.description}"`);
+    } else {
+      const failed = (o.status?.failedMachines as unknown[] | undefined) ?? [];
+      if (failed.length > 0) note(`${name} status.failedMachines: ${JSON.stringify(failed)}`);
+    }
+  };
+  const kinds: McmPlural[] = ['machines', 'machinesets', 'machinedeployments'];
+  let stopped = false;
+  const aborts: AbortController[] = [];
+  const startWatch = async (kind: McmPlural): Promise<void> => {
+    if (stopped) return;
+    const path = `/apis/machine.sapcloud.io/v1alpha1/namespaces/${stack.namespace}/${kind}`;
+    try {
+      aborts.push(
+        await new Watch(stack.cp.kubeConfig).watch(
+          path,
+          {},
+          (_type, obj: McmObject) => check(kind, obj),
+          () => {
+            if (!stopped) setTimeout(() => void startWatch(kind), 200);
+          },
+        ),
+      );
+    } catch {
+      if (!stopped) setTimeout(() => void startWatch(kind), 500);
+    }
+  };
+  for (const k of kinds) void startWatch(k);
+  const poll = (async () => {
+    while (!stopped) {
+      for (const k of kinds) {
+        try {
+          for (const o of await stack.objects.list(k)) check(k, o);
+        } catch {
+          // the API server is busy: next round
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  })();
+  return {
+    violations,
+    /** Stops watching and fails if anything looked failed, or if no Machine was ever seen. */
+    async assertNothingLookedFailed(): Promise<void> {
+      stopped = true;
+      for (const a of aborts) a.abort();
+      await poll;
+      if (machinesSeen === 0) throw new Error('the healthy-boot watch saw no Machine at all');
+      if (violations.length > 0)
+        throw new Error(`a healthy boot looked failed to Gardener:\n  ${violations.join('\n  ')}`);
+    },
+  };
 }

@@ -14,12 +14,14 @@ import {
   phaseOf,
   serverIdOf,
   waitMachines,
+  watchHealthyBoots,
 } from './helpers.ts';
 
 describe('e2e: a single Machine', { timeout: 600_000 }, () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ namespace: 'shoot--e2e--single', bootDelayMs: 2_000, joinDelayMs: 1_000 });
+    // A real boot's length (issue 14): the whole boot must look healthy to Gardener.
+    stack = await startStack({ namespace: 'shoot--e2e--single', bootDelayMs: 20_000, joinDelayMs: 1_000 });
   });
   after(async () => {
     await stack?.stop();
@@ -27,6 +29,7 @@ describe('e2e: a single Machine', { timeout: 600_000 }, () => {
 
   test('create -> Running with a Ready Node -> delete leaves no server, no Node, no Machine', async (t) => {
     const t0 = Date.now();
+    const healthy = watchHealthyBoots(stack);
     await stack.createClass('single-class');
     await stack.objects.create('machines', machine('single-1', stack.namespace, 'single-class'));
 
@@ -84,5 +87,28 @@ describe('e2e: a single Machine', { timeout: 600_000 }, () => {
     );
     assert.equal(await nodeExists(stack, nodeName), false, 'Node deleted by MCM');
     assert.deepEqual(await assertServersMatchMachines(stack), []);
+    await healthy.assertNothingLookedFailed();
+  });
+
+  test('deleted while its server boots: the server goes, nothing is left, nothing looked failed', async (t) => {
+    const healthy = watchHealthyBoots(stack);
+    await stack.objects.create('machines', machine('single-2', stack.namespace, 'single-class'));
+    const [booting] = await waitMachines(
+      stack,
+      'machine single-2 has a ProviderID while its server boots',
+      (ms) => ms.length === 1 && Boolean(ms[0]!.spec.providerID),
+    );
+    assert.equal(phaseOf(booting!), '', 'a booting Machine stays in phase ""');
+    assert.equal(liveServers(stack).find((s) => s.id === serverIdOf(booting!))?.status, 'CREATING');
+    const t1 = Date.now();
+    await stack.objects.delete('machines', 'single-2');
+    await waitFor(async () => (await machines(stack)).length === 0 && stack.sim.servers().length === 0, {
+      timeoutMs: 180_000,
+      intervalMs: 500,
+      what: 'Machine single-2 and its server gone',
+      process: stack.machineController,
+    });
+    t.diagnostic(`Machine and server gone ${Date.now() - t1} ms after the delete`);
+    await healthy.assertNothingLookedFailed();
   });
 });

@@ -1,5 +1,10 @@
-// DeleteMachine: OK only once the server is gone (404 / absent from a later list); Unavailable while
-// it is DELETING, so MCM asks again in 5 s instead of a worker polling. With a ProviderID exactly that
+// DeleteMachine: OK only once the server is gone (404 / absent from a later list). The call waits
+// for that itself, within a bound (deleteWaitMs, under the call's deadline), reading the class's
+// shared inventory so the wait costs no API calls per Machine: an Unavailable answer would be
+// written by MCM as lastOperation State Failed (deleteVM), which puts the Machine among its
+// MachineSet's failedMachines, and Gardener fails the Worker on any of those. The wait holds one of
+// MCM's termination workers only (a pool of its own, separate from creation's). A server still
+// DELETING after the bound gets Unavailable, so MCM asks again in 5 s. With a ProviderID exactly that
 // server is deleted (the safety controller passes only name and ProviderID of an orphan, and a label
 // lookup could hit the legitimate server of a Machine with the same name); without one, every server
 // labelled for this Machine is.
@@ -45,6 +50,7 @@ export async function deleteMachine(mc: MachineContext, state: DriverState): Pro
     );
     return {};
   }
+  if (pending.length > 0 && (await waitGone(mc, state, pending))) return {};
   if (pending.length > 0) {
     throw new MachineError(
       Code.Unavailable,
@@ -71,6 +77,23 @@ async function targetsOf(mc: MachineContext, state: DriverState): Promise<Server
   }
   // No ProviderID: the create never finished from MCM's view; find what it may have made.
   return serversOfMachine(mc, { fresh: true });
+}
+
+/** Polls the shared inventory until every pending server is gone or the wait's bound is reached. */
+async function waitGone(mc: MachineContext, state: DriverState, pending: Server[]): Promise<boolean> {
+  const until = Math.min(Date.now() + state.deleteWaitMs, (mc.call.deadline ?? Date.now()) - 5_000);
+  let left = pending;
+  while (Date.now() + 1_000 <= until && !mc.call.signal?.aborted) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const still: Server[] = [];
+    for (const s of left) {
+      const now = await serverStillThere(mc, state, s.id);
+      if (now) still.push(now);
+    }
+    left = still;
+    if (left.length === 0) return true;
+  }
+  return false;
 }
 
 /** Uses the shared inventory when it proves the server gone; otherwise asks STACKIT once. */

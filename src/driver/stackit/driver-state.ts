@@ -20,6 +20,8 @@ export interface DriverState {
   /** Server id -> when this process asked STACKIT to delete it (epoch ms). */
   deleteRequestedAt: Map<string, number>;
   holds: FailureHolds;
+  /** How long one DeleteMachine call waits for its server to be gone (delete-machine.ts). */
+  deleteWaitMs: number;
 }
 
 /** How long a class's recent ERROR servers hold back its next create (see below). */
@@ -28,10 +30,15 @@ export interface FailureHolds {
   streakMs: number;
 }
 
-export const newDriverState = (holds: Partial<FailureHolds> = {}): DriverState => ({
+export const DELETE_WAIT_MS = 45_000;
+
+export const newDriverState = (
+  o: { holds?: Partial<FailureHolds>; deleteWaitMs?: number } = {},
+): DriverState => ({
   classFailures: new Map(),
   deleteRequestedAt: new Map(),
-  holds: { capacityMs: CAPACITY_HOLD_MS, streakMs: STREAK_HOLD_MS, ...holds },
+  holds: { capacityMs: CAPACITY_HOLD_MS, streakMs: STREAK_HOLD_MS, ...o.holds },
+  deleteWaitMs: o.deleteWaitMs ?? DELETE_WAIT_MS,
 });
 
 /**

@@ -23,6 +23,8 @@ export interface StackitDriverOptions {
   metrics?: DriverMetrics;
   /** How long recent ERROR servers of a class hold back its creates (driver-state.ts); tests shorten it. */
   failureHolds?: Partial<FailureHolds>;
+  /** How long one DeleteMachine call waits for its server to be gone (default 45 s, under the call deadline). */
+  deleteWaitMs?: number;
 }
 
 export function createStackitDriver(opts: StackitDriverOptions): Driver & { metrics: DriverMetrics } {
@@ -36,7 +38,7 @@ export function createStackitDriver(opts: StackitDriverOptions): Driver & { metr
     log: opts.log,
     warned: new Set(),
   };
-  const state = newDriverState(opts.failureHolds);
+  const state = newDriverState({ holds: opts.failureHolds, deleteWaitMs: opts.deleteWaitMs });
   // Every method: resolve the request, run its step, and name the method and machine in any error.
   const step = async <T>(method: string, subject: string | undefined, run: () => Promise<T>): Promise<T> => {
     try {
