@@ -18,6 +18,7 @@ import {
   setStrategy,
   waitAllGone,
   waitMachines,
+  watchHealthyBoots,
 } from './helpers.ts';
 
 const allRunning = (n: number, className?: string) => (ms: McmObject[]) =>
@@ -27,7 +28,8 @@ const allRunning = (n: number, className?: string) => (ms: McmObject[]) =>
 describe('e2e: MachineDeployment lifecycle', { timeout: 900_000 }, () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ namespace: 'shoot--e2e--lifecycle', bootDelayMs: 2_000, joinDelayMs: 1_000 });
+    // A real boot's length (issue 14): every boot must look healthy to Gardener for its whole length.
+    stack = await startStack({ namespace: 'shoot--e2e--lifecycle', bootDelayMs: 20_000, joinDelayMs: 1_000 });
   });
   after(async () => {
     await stack?.stop();
@@ -35,6 +37,7 @@ describe('e2e: MachineDeployment lifecycle', { timeout: 900_000 }, () => {
 
   test('0 -> 1 -> 6 -> 2 replicas, rolling update to another class at 4, delete the deployment', async (t) => {
     const d = stack.sim.defaults;
+    const healthy = watchHealthyBoots(stack);
     await stack.createClass('class-a');
     // The second class differs in a way the servers show: another machine type.
     await stack.createClass('class-b', stack.providerSpec({ machineType: 'c2i.4' }));
@@ -125,5 +128,6 @@ describe('e2e: MachineDeployment lifecycle', { timeout: 900_000 }, () => {
     await waitAllGone(stack);
     lap('deployment deleted, everything gone');
     assert.deepEqual(await assertServersMatchMachines(stack), []);
+    await healthy.assertNothingLookedFailed();
   });
 });

@@ -26,6 +26,7 @@ import {
   serverIdOf,
   waitGone,
   waitMachines,
+  watchServerErrors,
 } from './helpers.ts';
 
 const named = (name: string, check: (m: McmObject) => boolean) => (ms: McmObject[]) => {
@@ -57,44 +58,30 @@ describe('e2e: failures', { timeout: 1_200_000 }, () => {
   });
 
   describe('each failure explains itself and is repaired', { concurrency: true }, () => {
-    test('no capacity, exhausted quota, invalid class: ResourceExhausted / InvalidArgument with the facts, recovery when capacity and quota return', async (t) => {
-      const d = stack.sim.defaults;
-      patchFaults(stack, {
-        capacityExhausted: { machineTypes: ['m2i.8'] },
-        quotaExceeded: { namePattern: '^quota-', resource: 'vCPU' },
-      });
+    test('exhausted quota and an invalid class: ResourceExhausted / InvalidArgument with the facts, recovery when the quota returns', async (t) => {
+      patchFaults(stack, { quotaExceeded: { namePattern: '^quota-', resource: 'vCPU' } });
       const t0 = Date.now();
-      await stack.objects.create('machines', machine('cap-1', stack.namespace, 'cap-class'));
       await stack.objects.create('machines', machine('quota-1', stack.namespace, 'fail-class'));
       await stack.objects.create('machines', machine('invalid-1', stack.namespace, 'invalid-class'));
 
-      // No capacity: STACKIT lets the server end in ERROR "No valid host was found".
       const ms = await waitMachines(
         stack,
-        'cap-1 ResourceExhausted, quota-1 ResourceExhausted, invalid-1 InvalidArgument',
+        'quota-1 ResourceExhausted, invalid-1 InvalidArgument',
         (ms) =>
-          named('cap-1', (m) => lastOp(m).errorCode === 'ResourceExhausted')(ms) &&
           named('quota-1', (m) => lastOp(m).errorCode === 'ResourceExhausted')(ms) &&
           named('invalid-1', (m) => lastOp(m).errorCode === 'InvalidArgument')(ms),
       );
-      t.diagnostic(`all three explained themselves after ${Date.now() - t0} ms`);
+      t.diagnostic(`both explained themselves after ${Date.now() - t0} ms`);
       const op = (name: string) => lastOp(ms.find((m) => m.metadata.name === name)!);
       const phase = (name: string) => phaseOf(ms.find((m) => m.metadata.name === name)!);
 
-      const cap = op('cap-1').description;
-      assert.equal(phase('cap-1'), 'CrashLoopBackOff', 'retried, not Failed');
-      assert.match(cap, /No valid host was found/, 'STACKIT’s own message');
-      assert.match(cap, /status ERROR/, 'the server state');
-      assert.match(cap, /machine type m2i\.8/, 'which machine type');
-      assert.match(cap, new RegExp(`in ${d.availabilityZone}`), 'which zone');
-      assert.match(cap, /deleted it/, 'what the driver did about the broken server');
-      assert.match(cap, /another zone or machine type/, 'what the user can change');
-
-      const quota = op('quota-1').description;
-      assert.equal(phase('quota-1'), 'CrashLoopBackOff');
-      assert.match(quota, /vCPU quota/, 'which quota');
-      assert.match(quota, /raise the quota or scale down/, 'what to do');
-      assert.match(quota, /quota-1/, 'which machine');
+      const quota = op('quota-1');
+      assert.equal(phase('quota-1'), 'CrashLoopBackOff', 'retried, not Failed');
+      assert.equal(quota.type, 'Create');
+      assert.equal(quota.state, 'Failed');
+      assert.match(quota.description, /vCPU quota/, 'which quota');
+      assert.match(quota.description, /raise the quota or scale down/, 'what to do');
+      assert.match(quota.description, /quota-1/, 'which machine');
 
       const inv = op('invalid-1').description;
       assert.equal(phase('invalid-1'), 'CrashLoopBackOff');
@@ -109,79 +96,192 @@ describe('e2e: failures', { timeout: 1_200_000 }, () => {
 
       // The controller log carries the same facts (one line per failed driver call).
       const log = readFileSync(stack.machineController.logPath, 'utf8');
-      assert.match(log, /No valid host was found/);
       assert.match(log, /vCPU quota/);
       assert.match(log, /providerSpec\.availabilityZone/);
 
-      // Capacity and quota come back: both Machines recover on their own.
-      patchFaults(stack, { capacityExhausted: undefined, quotaExceeded: undefined });
+      // The quota comes back: the Machine recovers on its own, after MCM's resource-exhausted retry.
+      patchFaults(stack, { quotaExceeded: undefined });
       const t1 = Date.now();
-      const after = await waitMachines(
-        stack,
-        'cap-1 and quota-1 Running',
-        (ms) => named('cap-1', running)(ms) && named('quota-1', running)(ms),
-      );
-      t.diagnostic(`Running ${Date.now() - t1} ms after capacity and quota returned`);
-      const capServer = liveServers(stack).find(
-        (s) => s.id === serverIdOf(after.find((m) => m.metadata.name === 'cap-1')!),
-      );
-      assert.equal(capServer?.status, 'ACTIVE');
-      assert.equal(capServer?.machineType, 'm2i.8');
-      assert.ok((stack.sim.counters().faults.capacityExhausted ?? 0) >= 1);
+      await waitMachines(stack, 'quota-1 Running', named('quota-1', running));
+      t.diagnostic(`Running ${Date.now() - t1} ms after the quota returned`);
       assert.ok((stack.sim.counters().faults.quotaExceeded ?? 0) >= 1);
-      assert.deepEqual(
-        stack.sim
-          .servers()
-          .filter((s) => s.name === 'cap-1')
-          .map((s) => s.status),
-        ['ACTIVE'],
-        'the servers that ended in ERROR were deleted',
-      );
-      for (const p of ['cap-', 'quota-'])
-        assert.deepEqual(await assertServersMatchMachines(stack, { machinePrefix: p }), []);
 
       // A Machine of an invalid class can still be deleted.
-      for (const n of ['cap-1', 'quota-1', 'invalid-1']) await stack.objects.delete('machines', n);
-      for (const p of ['cap-', 'quota-', 'invalid-']) await waitGone(stack, p);
-      for (const p of ['cap-', 'quota-', 'invalid-'])
+      for (const n of ['quota-1', 'invalid-1']) await stack.objects.delete('machines', n);
+      for (const p of ['quota-', 'invalid-']) await waitGone(stack, p);
+      for (const p of ['quota-', 'invalid-'])
         assert.deepEqual(await assertServersMatchMachines(stack, { machinePrefix: p }), []);
     });
 
-    test('a server that ends in ERROR is replaced under the same Machine', async (t) => {
-      const panic = 'Failed to boot: kernel panic - not syncing: VFS: Unable to mount root fs';
-      patchFaults(stack, { bootFailure: { namePattern: '^boot-', message: panic } });
-      const t0 = Date.now();
-      await stack.objects.create('machines', machine('boot-1', stack.namespace, 'fail-class'));
-      const [broken] = await waitMachines(stack, 'boot-1 reports its server in ERROR', (ms) =>
-        named('boot-1', (m) => lastOp(m).description.includes('status ERROR'))(ms),
-      );
-      // Lift the fault at once, so the next server boots.
-      patchFaults(stack, { bootFailure: undefined });
-      const desc = lastOp(broken!).description;
-      assert.match(
-        desc,
-        /server boot-1 \([0-9a-f-]{36}\) failed with status ERROR/,
-        'which server, which state',
-      );
-      assert.ok(desc.includes(panic), 'STACKIT’s errorMessage, verbatim');
-      assert.match(desc, /deleted it, a new server will be created/, 'what happens next');
-      assert.equal(lastOp(broken!).errorCode, 'Unavailable', 'retried in 5 s, not after a backoff');
-      const brokenId = /\(([0-9a-f-]{36})\) failed with status ERROR/.exec(desc)![1]!;
+    test('no capacity: the Machine is Failed with ResourceExhausted within 10 s of the ERROR, its replacement held, then Running', async (t) => {
+      const watch = observeMachines(stack);
+      const errors = watchServerErrors(stack, 'cap-');
+      try {
+        const d = stack.sim.defaults;
+        patchFaults(stack, { capacityExhausted: { machineTypes: ['m2i.8'] } });
+        await stack.objects.create('machinedeployments', deployment(stack, 'cap', 'cap-class', 1));
+        const failedOf = () => watch.seen.find((o) => o.machine.startsWith('cap-') && o.phase === 'Failed');
+        await waitMachines(stack, 'a cap Machine Failed', () => failedOf() !== undefined);
+        const failed = failedOf()!;
+        const erroredAt = errors.firstAt();
+        assert.ok(erroredAt, 'the simulator’s server went to ERROR');
+        t.diagnostic(`Failed ${failed.at - erroredAt} ms after its server went to ERROR`);
+        assert.ok(failed.at - erroredAt <= 10_000, `Failed ${failed.at - erroredAt} ms after the ERROR`);
+        // What cluster-autoscaler reads as "out of resources" (generateInstanceStatus).
+        assert.equal(failed.type, 'Create');
+        assert.equal(failed.state, 'Failed');
+        assert.equal(failed.errorCode, 'ResourceExhausted');
+        assert.match(failed.description, /No valid host was found/, 'STACKIT’s own message');
+        assert.match(failed.description, /status ERROR/, 'the server state');
+        assert.match(failed.description, /machine type m2i\.8/, 'which machine type');
+        assert.match(failed.description, new RegExp(`in ${d.availabilityZone}`), 'which zone');
+        assert.match(failed.description, /another zone or machine type/, 'what the user can change');
+        assert.equal(
+          watch.seen.filter((o) => o.machine === failed.machine && o.phase === 'CrashLoopBackOff').length,
+          0,
+          'straight from booting to Failed',
+        );
 
-      const [m] = await waitMachines(stack, 'boot-1 Running', named('boot-1', running));
-      t.diagnostic(`Running on a new server after ${Date.now() - t0} ms`);
-      const fresh = (await machines(stack)).find((x) => x.metadata.name === 'boot-1')!;
-      assert.ok(m);
-      assert.notEqual(serverIdOf(fresh), brokenId, 'a different server');
-      assert.equal(
-        stack.sim.servers().find((s) => s.id === brokenId),
-        undefined,
-        'the broken server is gone',
-      );
-      assert.ok((stack.sim.counters().faults.bootFailure ?? 0) >= 1);
-      assert.deepEqual(await assertServersMatchMachines(stack, { machinePrefix: 'boot-' }), []);
-      await stack.objects.delete('machines', 'boot-1');
-      await waitGone(stack, 'boot-');
+        // The MachineSet replaces it at once; its create is held (ResourceExhausted, no new server)
+        // instead of a create/ERROR/replace loop while the zone has no capacity.
+        const held = await waitMachines(stack, 'the replacement held with ResourceExhausted', (ms) =>
+          machinesOf(ms, 'cap').some(
+            (m) => m.metadata.name !== failed.machine && lastOp(m).errorCode === 'ResourceExhausted',
+          ),
+        );
+        const replacement = machinesOf(held, 'cap').find((m) => m.metadata.name !== failed.machine)!;
+        assert.match(lastOp(replacement).description, /lack of capacity/);
+        assert.equal(
+          stack.sim.servers().filter((s) => s.name === replacement.metadata.name).length,
+          0,
+          'nothing created while held',
+        );
+
+        patchFaults(stack, { capacityExhausted: undefined });
+        await waitMachines(
+          stack,
+          'one cap Machine Running and only its server',
+          (ms) =>
+            machinesOf(ms, 'cap').length === 1 &&
+            machinesOf(ms, 'cap').every(running) &&
+            stack.sim.servers().filter((s) => s.name.startsWith('cap-')).length === 1,
+          300_000,
+        );
+        t.diagnostic(
+          `ERROR to all Running: ${Date.now() - erroredAt} ms (capacity back at once, --resource-exhausted-retry=15s)`,
+        );
+        assert.ok((stack.sim.counters().faults.capacityExhausted ?? 0) >= 1);
+        assert.deepEqual(await assertServersMatchMachines(stack, { machinePrefix: 'cap-' }), []);
+        await deleteDeployment(stack, 'cap');
+        await waitGone(stack, 'cap-');
+      } finally {
+        patchFaults(stack, { capacityExhausted: undefined });
+        errors.stop();
+        await watch.stop();
+      }
+    });
+
+    test('a server that ends in ERROR: its Machine is Failed at once and replaced, the broken server deleted', async (t) => {
+      const watch = observeMachines(stack);
+      const errors = watchServerErrors(stack, 'boot-');
+      try {
+        const panic = 'Failed to boot: kernel panic - not syncing: VFS: Unable to mount root fs';
+        patchFaults(stack, { bootFailure: { namePattern: '^boot-', message: panic } });
+        await stack.objects.create('machinedeployments', deployment(stack, 'boot', 'fail-class', 1));
+        const failedOf = () => watch.seen.find((o) => o.machine.startsWith('boot-') && o.phase === 'Failed');
+        await waitMachines(stack, 'a boot Machine Failed', () => failedOf() !== undefined);
+        const failed = failedOf()!;
+        // Lift the fault at once, so the replacement's server boots.
+        patchFaults(stack, { bootFailure: undefined });
+        const erroredAt = errors.firstAt()!;
+        t.diagnostic(`Failed ${failed.at - erroredAt} ms after its server went to ERROR`);
+        assert.ok(failed.at - erroredAt <= 10_000);
+        assert.equal(failed.errorCode, 'Internal');
+        assert.equal(failed.type, 'Create');
+        assert.match(
+          failed.description,
+          /server boot-[a-z0-9-]+ \([0-9a-f-]{36}\) of machine boot-[a-z0-9-]+ ended in status ERROR/,
+        );
+        assert.ok(failed.description.includes(panic), 'STACKIT’s errorMessage, verbatim');
+        assert.match(
+          failed.description,
+          /the machine is replaced and this server deleted with it/,
+          'what happens next',
+        );
+        const brokenId = failed.providerID.split('/').pop()!;
+
+        const ms = await waitMachines(
+          stack,
+          'one boot Machine Running and only its server',
+          (ms) =>
+            machinesOf(ms, 'boot').length === 1 &&
+            machinesOf(ms, 'boot').every(running) &&
+            stack.sim.servers().filter((s) => s.name.startsWith('boot-')).length === 1,
+        );
+        t.diagnostic(`ERROR to all Running: ${Date.now() - erroredAt} ms`);
+        const [fresh] = machinesOf(ms, 'boot');
+        assert.notEqual(fresh!.metadata.name, failed.machine, 'a new Machine');
+        assert.notEqual(serverIdOf(fresh!), brokenId, 'on a different server');
+        assert.equal(
+          stack.sim.servers().find((s) => s.id === brokenId),
+          undefined,
+          'the broken server is gone',
+        );
+        assert.deepEqual(await assertServersMatchMachines(stack, { machinePrefix: 'boot-' }), []);
+        await deleteDeployment(stack, 'boot');
+        await waitGone(stack, 'boot-');
+      } finally {
+        patchFaults(stack, { bootFailure: undefined });
+        errors.stop();
+        await watch.stop();
+      }
+    });
+
+    test('a server that never leaves CREATING: the Machine waits in phase "" (not failed), then Failed at the creation timeout and replaced', async (t) => {
+      const watch = observeMachines(stack);
+      try {
+        patchFaults(stack, { stuckCreating: { namePattern: '^slow-' } });
+        const t0 = Date.now();
+        await stack.objects.create(
+          'machinedeployments',
+          deployment(stack, 'slow', 'fail-class', 1, { creationTimeout: '40s' }),
+        );
+        const failedOf = () => watch.seen.find((o) => o.machine.startsWith('slow-') && o.phase === 'Failed');
+        await waitMachines(stack, 'a slow Machine Failed', () => failedOf() !== undefined, 180_000);
+        const failed = failedOf()!;
+        t.diagnostic(`Failed ${failed.at - t0} ms after the deployment was created (creationTimeout 40s)`);
+        patchFaults(stack, { stuckCreating: undefined });
+        assert.ok(failed.at - t0 >= 40_000, 'not before the creation timeout');
+        assert.equal(failed.errorCode, 'DeadlineExceeded');
+        assert.match(failed.description, /still CREATING after the machine's creation timeout/);
+        const before = watch.seen.filter((o) => o.machine === failed.machine && o.at < failed.at);
+        assert.deepEqual(
+          before.filter((o) => o.phase !== '' || o.state === 'Failed'),
+          [],
+          'until then, phase "" and no failure',
+        );
+        const stuckId = failed.providerID.split('/').pop()!;
+        await waitMachines(
+          stack,
+          'one slow Machine Running and only its server',
+          (ms) =>
+            machinesOf(ms, 'slow').length === 1 &&
+            machinesOf(ms, 'slow').every(running) &&
+            stack.sim.servers().filter((s) => s.name.startsWith('slow-')).length === 1,
+        );
+        t.diagnostic(`replacement Running ${Date.now() - t0} ms after the deployment was created`);
+        assert.equal(
+          stack.sim.servers().find((s) => s.id === stuckId),
+          undefined,
+          'the stuck server is gone',
+        );
+        assert.deepEqual(await assertServersMatchMachines(stack, { machinePrefix: 'slow-' }), []);
+        await deleteDeployment(stack, 'slow');
+        await waitGone(stack, 'slow-');
+      } finally {
+        patchFaults(stack, { stuckCreating: undefined });
+        await watch.stop();
+      }
     });
 
     test('a node that never joins: Failed after the creation timeout, replaced by the MachineSet', async (t) => {

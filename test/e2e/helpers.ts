@@ -237,7 +237,11 @@ export interface Observation {
   phase: string;
   errorCode: string;
   description: string;
+  state: string;
+  type: string;
   providerID: string;
+  /** When the watch first saw this state (epoch ms). */
+  at: number;
 }
 
 /**
@@ -250,7 +254,7 @@ export function observeMachines(stack: Stack) {
   const keys = new Set<string>();
   let stopped = false;
   const record = (m: McmObject) => {
-    const o: Observation = {
+    const o = {
       machine: m.metadata.name,
       phase: phaseOf(m),
       ...lastOp(m),
@@ -259,7 +263,7 @@ export function observeMachines(stack: Stack) {
     const k = JSON.stringify(o);
     if (!keys.has(k)) {
       keys.add(k);
-      seen.push(o);
+      seen.push({ ...o, at: Date.now() });
     }
   };
   let abort: AbortController | undefined;
@@ -425,7 +429,8 @@ export function watchHealthyBoots(stack: Stack) {
       machinesSeen++;
       const phase = phaseOf(o);
       const op = lastOp(o);
-      if (phase === 'CrashLoopBackOff' || phase === 'Failed') note(`${name} phase ${phase}: "${op.description}"`);
+      if (phase === 'CrashLoopBackOff' || phase === 'Failed')
+        note(`${name} phase ${phase}: "${op.description}"`);
       if (op.state === 'Failed') note(`${name} lastOperation Failed (${op.errorCode}): "${op.description}"`);
     } else {
       const failed = (o.status?.failedMachines as unknown[] | undefined) ?? [];
@@ -477,5 +482,21 @@ export function watchHealthyBoots(stack: Stack) {
       if (violations.length > 0)
         throw new Error(`a healthy boot looked failed to Gardener:\n  ${violations.join('\n  ')}`);
     },
+  };
+}
+
+/** Polls the simulator every 200 ms and remembers when a server named `prefix`* was first seen in ERROR. */
+export function watchServerErrors(stack: Stack, prefix: string) {
+  let first: number | undefined;
+  const timer = setInterval(() => {
+    if (
+      first === undefined &&
+      stack.sim.servers().some((s) => s.name?.startsWith(prefix) && s.status === 'ERROR')
+    )
+      first = Date.now();
+  }, 200);
+  return {
+    firstAt: () => first,
+    stop: () => clearInterval(timer),
   };
 }
