@@ -2,7 +2,7 @@
 // MachineClass and a MachineDeployment, shows each Machine's phase and IP until all are Running,
 // then keeps running until Ctrl-C and stops every process it started.
 //
-// Flags (or env): --replicas N (DEMO_REPLICAS, 3), --boot-delay MS (DEMO_BOOT_DELAY_MS, 3000),
+// Flags (or env): --replicas N (DEMO_REPLICAS, 3), --boot-delay MS (DEMO_BOOT_DELAY_MS, 20000),
 // --join-delay MS (DEMO_JOIN_DELAY_MS, 1500), --faults JSON|FILE (DEMO_FAULTS), --exit (stop once Running).
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,7 +14,8 @@ import { startStack } from '../test/harness/stack.ts';
 const { values } = parseArgs({
   options: {
     replicas: { type: 'string', default: process.env.DEMO_REPLICAS ?? '3' },
-    'boot-delay': { type: 'string', default: process.env.DEMO_BOOT_DELAY_MS ?? '3000' },
+    // As long as a real boot: a booting Machine shows phase "" (creating), never a failure.
+    'boot-delay': { type: 'string', default: process.env.DEMO_BOOT_DELAY_MS ?? '20000' },
     'join-delay': { type: 'string', default: process.env.DEMO_JOIN_DELAY_MS ?? '1500' },
     faults: { type: 'string', default: process.env.DEMO_FAULTS ?? '' },
     exit: { type: 'boolean', default: process.env.DEMO_EXIT === 'true' },
@@ -71,7 +72,8 @@ for (;;) {
     .map((m) => {
       const server = servers.find((s) => m.spec?.providerID?.endsWith(s.id) || s.name === m.metadata.name);
       const ip = server?.nics?.[0]?.ipv4 ?? '-';
-      return `${m.metadata.name} ${m.status?.currentStatus?.phase ?? 'New'} ${ip} (server ${server?.status ?? '-'})`;
+      const phase = m.status?.currentStatus?.phase || '(creating)';
+      return `${m.metadata.name} ${phase} ${ip} (server ${server?.status ?? '-'})`;
     })
     .sort();
   const line = rows.join(' | ');
