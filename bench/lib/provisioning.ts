@@ -9,6 +9,7 @@ import { scale } from '../../test/e2e/helpers.ts';
 import { type McmObject, machineDeployment } from '../../test/harness/mcm-objects.ts';
 import { PLUGIN_COMMAND, startStack } from '../../test/harness/stack.ts';
 import { type FootprintPoint, peak, startFootprintSampler } from './footprint.ts';
+import { MachineWrites, type WriteSummary } from './machine-writes.ts';
 import {
   addOps,
   diffOps,
@@ -86,6 +87,8 @@ export interface RunResult {
   ratioToIdeal?: number;
   /** Per Machine, creationTimestamp (1 s resolution) to the first time it was seen Running. */
   timeToRunning?: Summary;
+  /** Machine object writes (watch MODIFIED events) per Machine from its creation to its first Running. */
+  machineWrites?: WriteSummary;
   runningTimeline: [number, number][];
   machinesCreatedTimeline: [number, number][];
   error?: string;
@@ -181,6 +184,7 @@ export async function runOnStack(o: RunOptions): Promise<RunResult> {
     let runningCount = 0;
     let stopped = false;
     let allRunningAt: number | undefined;
+    const writes = new MachineWrites();
     const observe = (m: McmObject, deleted = false) => {
       const name = m.metadata?.name as string;
       if (deleted) {
@@ -205,10 +209,19 @@ export async function runOnStack(o: RunOptions): Promise<RunResult> {
       abortWatch = await new Watch(stack.cp.kubeConfig).watch(
         path,
         { allowWatchBookmarks: false },
-        (type, obj) => observe(obj as McmObject, type === 'DELETED'),
+        (type, obj) => {
+          const m = obj as McmObject;
+          writes.event(type, m);
+          // counted up to and including the first event showing Running
+          if (phaseOf(m) === 'Running') writes.freeze(m.metadata?.name as string);
+          observe(m, type === 'DELETED');
+        },
         () => {
           // the watch ended (timeout or error): the periodic list below catches up, and we re-watch
-          if (!stopped) startWatch().catch(() => undefined);
+          if (!stopped) {
+            writes.watchRestarts++;
+            startWatch().catch(() => undefined);
+          }
         },
       );
     };
@@ -250,12 +263,13 @@ export async function runOnStack(o: RunOptions): Promise<RunResult> {
         .filter((r) => r.running !== undefined)
         .map((r) => ((r.running as number) - r.created) / 1000),
     );
+    result.machineWrites = writes.summary();
     result.calls.provisioning = phaseCalls(c0, c1);
     const atAllRunning = sampler.now();
     result.footprint.atAllRunning = atAllRunning;
     o.log(
       `${o.label}: all ${o.n} Running after ${result.allRunningSeconds} s (ideal ${idealSeconds} s, ratio ${result.ratioToIdeal}); ` +
-        `${result.calls.provisioning.iaasCalls} IaaS calls so far`,
+        `${result.calls.provisioning.iaasCalls} IaaS calls so far; Machine writes per Machine mean ${round(result.machineWrites.all.mean, 2)} (status ${round(result.machineWrites.status.mean, 2)}), max ${result.machineWrites.all.max}`,
     );
 
     // Steady state: N Machines Running, nothing changes.

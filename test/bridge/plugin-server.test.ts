@@ -126,9 +126,17 @@ describe('plugin server', () => {
         client.getMachineStatus(request(), md(), within(), cb),
       );
       // MachineError replaces brackets: MCM parses its error string by them.
-      assert.deepEqual(res.error, { code, message: `failed (${code})` });
+      assert.deepEqual(res.error, { code, message: `failed (${code})`, machineFailed: false });
       assert.equal(res.providerId, 'stackit://p/partial');
     }
+    // The flag that has the bridge mark the Machine Failed (InitializeMachine) travels too.
+    scripted.set(async () => {
+      throw new MachineError(8, 'no capacity', { machineFailed: true });
+    });
+    const res = await invoke<GetMachineStatusResponse>((cb) =>
+      client.getMachineStatus(request(), md(), within(), cb),
+    );
+    assert.deepEqual(res.error, { code: 8, message: 'no capacity', machineFailed: true });
   });
 
   test('any other thrown error is Internal with a safe message', async () => {
