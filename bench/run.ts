@@ -6,10 +6,12 @@
 //   npm run bench -- --quick               # smoke: N = 10, boot 5 s, small lists
 //   npm run bench -- --n 1000 --runs provisioning,footprint
 //   npm run bench -- --runs lists,bridge
+//   npm run bench -- --runs error --error-n 10 --error-share 0.2
 //
-// Flags: --runs provisioning,economy,footprint,lists,throttling,bridge (default: all)
+// Flags: --runs provisioning,economy,footprint,error,lists,throttling,bridge (default: all)
 //        --n 50,200  --boot-delay 30000  --join-delay 5000  --delete-delay 5000
 //        --steady-window 120000  --throttle-n 200  --throttle-rate 0.3
+//        --error-n 10  --error-share 0.2
 //        --list-servers 5000  --list-in-class 200  --plugin src|dist  --config NAME  --out bench/results
 //        --plugin-command="<node> [flags] <main>"
 //        --mc-args="--kube-api-qps=100 ..."  --mcm-args="..." (appended to the Gardener flags; use =)
@@ -22,13 +24,14 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../test/harness/binaries.ts';
 import { type BridgeResult, measureBridge } from './lib/bridge.ts';
+import { type ErrorResult, runErrorScenario } from './lib/error-scenario.ts';
 import { benchLists, type ListsResult } from './lib/lists.ts';
 import { GARDENER_MC_ARGS, GARDENER_MCM_ARGS, type RunResult, runOnStack } from './lib/provisioning.ts';
 import { type BenchResult, evaluateTargets, markdown } from './lib/report.ts';
 import { load, round } from './lib/stats.ts';
 import { runningChart } from './lib/svg.ts';
 
-const ALL_RUNS = ['provisioning', 'economy', 'footprint', 'lists', 'throttling', 'bridge'] as const;
+const ALL_RUNS = ['provisioning', 'economy', 'footprint', 'error', 'lists', 'throttling', 'bridge'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +43,8 @@ const { values } = parseArgs({
     'steady-window': { type: 'string' },
     'throttle-n': { type: 'string' },
     'throttle-rate': { type: 'string' },
+    'error-n': { type: 'string' },
+    'error-share': { type: 'string' },
     'list-servers': { type: 'string' },
     'list-in-class': { type: 'string' },
     config: { type: 'string' },
@@ -54,7 +59,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'npm run bench -- [--quick] [--runs provisioning,economy,footprint,lists,throttling,bridge] [--n 50,200] [--boot-delay 30000] [--join-delay 5000] [--delete-delay 5000] [--steady-window 120000] [--throttle-n 200] [--throttle-rate 0.3] [--list-servers 5000] [--list-in-class 200] [--plugin src|dist] [--plugin-command=CMD] [--mc-args FLAGS] [--mcm-args FLAGS] [--config NAME] [--out DIR]',
+    'npm run bench -- [--quick] [--runs provisioning,economy,footprint,error,lists,throttling,bridge] [--n 50,200] [--boot-delay 30000] [--join-delay 5000] [--delete-delay 5000] [--steady-window 120000] [--throttle-n 200] [--throttle-rate 0.3] [--error-n 10] [--error-share 0.2] [--list-servers 5000] [--list-in-class 200] [--plugin src|dist] [--plugin-command=CMD] [--mc-args FLAGS] [--mcm-args FLAGS] [--config NAME] [--out DIR]',
   );
   process.exit(0);
 }
@@ -73,6 +78,9 @@ const deleteDelayMs = num(values['delete-delay'], quick ? 1_000 : 5_000);
 const steadyWindowMs = num(values['steady-window'], quick ? 20_000 : 120_000);
 const throttleRate = num(values['throttle-rate'], 0.3);
 const throttleN = num(values['throttle-n'], Math.min(200, Math.max(...ns)));
+const errorN = num(values['error-n'], 10);
+const errorShare = num(values['error-share'], 0.2);
+if (!(errorShare > 0 && errorShare <= 1)) throw new Error('--error-share is in (0, 1]');
 const listServers = num(values['list-servers'], quick ? 1_000 : 5_000);
 const listInClass = num(values['list-in-class'], quick ? 50 : 200);
 // src: node src/plugin/main.ts (type stripping, as the tests run it); dist: the compiled plugin
@@ -116,6 +124,7 @@ const stackRuns = runs.has('provisioning') || runs.has('economy') || runs.has('f
 const timeoutFor = (n: number) => Math.max(10 * 60_000, (bootDelayMs + joinDelayMs) * 10 + n * 1_000);
 const results: RunResult[] = [];
 let throttling: RunResult | undefined;
+let errorRun: ErrorResult | undefined;
 let lists: ListsResult | undefined;
 let bridge: BridgeResult | undefined;
 
@@ -137,6 +146,22 @@ function writeResults(final: boolean): void {
       }),
     );
     charts[r.label] = file;
+  }
+  if (errorRun && !errorRun.error) {
+    const file = `${base}-${errorRun.label}.svg`;
+    writeFileSync(
+      join(outDir, file),
+      runningChart({
+        title: `Machines Running, N = ${errorRun.n}, ${errorRun.errorServers.length} first servers end in ERROR, boot ${errorRun.bootDelayMs / 1000} s + join ${errorRun.joinDelayMs / 1000} s`,
+        series: [
+          { label: 'Machines created', points: errorRun.machinesCreatedTimeline, color: '#aaaaaa' },
+          { label: 'Machines Running', points: errorRun.runningTimeline },
+        ],
+        // ideal: the first ERROR + a replacement's boot and join
+        idealSeconds: (errorRun.firstErrorSeconds ?? 0) + errorRun.idealRecoverySeconds,
+      }),
+    );
+    charts[errorRun.label] = file;
   }
 
   let gitCommit = 'unknown';
@@ -167,6 +192,8 @@ function writeResults(final: boolean): void {
       steadyWindowMs,
       throttleN,
       throttleRate,
+      errorN,
+      errorShare,
       listServers,
       listInClass,
       plugin: values.plugin,
@@ -176,6 +203,7 @@ function writeResults(final: boolean): void {
     },
     runs: results,
     ...(throttling ? { throttling } : {}),
+    ...(errorRun ? { errorRun } : {}),
     ...(lists ? { lists } : {}),
     ...(bridge ? { bridge } : {}),
     charts,
@@ -223,6 +251,21 @@ if (stackRuns) {
     );
     writeResults(false);
   }
+}
+if (runs.has('error')) {
+  errorRun = await runErrorScenario({
+    label: `error-n${errorN}`,
+    n: errorN,
+    share: errorShare,
+    bootDelayMs,
+    joinDelayMs,
+    deleteDelayMs,
+    ...extra,
+    logDir,
+    timeoutMs: timeoutFor(errorN),
+    log: say,
+  });
+  writeResults(false);
 }
 if (runs.has('throttling')) {
   throttling = await runOnStack({

