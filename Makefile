@@ -47,10 +47,11 @@ machine-controller: ## build the Go machine-controller (MCM controller + gRPC br
 kube-binaries: ## build (or reuse) kube-apiserver, etcd, machine-controller-manager from source
 	hack/kube-binaries.sh
 
-test: install kube-binaries machine-controller ## every test: checks, Go, TypeScript unit, integration, e2e
+test: install kube-binaries machine-controller ## every test: checks, Go, TypeScript unit, integration, e2e, MCM's integration suite
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory test-ts
+	$(MAKE) --no-print-directory test-mcm-integration
 
 test-go:
 	cd cmd/machine-controller && go test ./...

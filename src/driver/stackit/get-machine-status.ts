@@ -42,11 +42,25 @@ const identityOf = (mc: MachineContext, server: Server): GetMachineStatusRespons
   addresses: addressesOf(server),
 });
 
+/** ServerStatus in api/stackit-iaas/iaas-v2.json ("Possible values: ..."). */
+const KNOWN_STATUSES = new Set(
+  'ACTIVE BACKING-UP CREATING DEALLOCATED DEALLOCATING DELETED DELETING ERROR INACTIVE MIGRATING PAUSED REBOOT REBOOTING REBUILD REBUILDING RESCUE RESCUING RESIZING RESTORING SNAPSHOTTING STARTING STOPPING UNRESCUING UPDATING'.split(
+    ' ',
+  ),
+);
+
 /** What InitializeMachine still has to wait for or report; undefined when the server is ready. */
 function whyNotReady(mc: MachineContext, server: Server): string | undefined {
   const it = `server ${server.name} (${server.id}) of machine ${mc.ref.name}`;
   if (server.status === 'ERROR') return `${it} ended in status ERROR`;
-  if (server.status !== 'ACTIVE') return `${it} is ${server.status}; waiting for it to become ACTIVE`;
+  if (server.status !== 'ACTIVE') {
+    // The spec's status is a string whose values are listed in prose: an unknown one is named as
+    // such, and waited on like a transition (the creation timeout bounds the wait).
+    const unknown = KNOWN_STATUSES.has(server.status)
+      ? ''
+      : ` (a status the STACKIT IaaS API does not define; treated as not ready)`;
+    return `${it} is ${server.status}${unknown}; waiting for it to become ACTIVE`;
+  }
   const wanted = mc.spec?.allowedAddresses ?? [];
   if (nicsNeedingAllowedAddresses(server, wanted).length > 0)
     return `${it} lacks the allowedAddresses ${wanted.join(', ')} on its NICs`;
