@@ -259,7 +259,8 @@ export async function runErrorScenario(o: ErrorOptions): Promise<ErrorResult> {
       await sleep(200);
       if (Date.now() - lastList > 5000) {
         lastList = Date.now();
-        for (const m of await stack.objects.list('machines').catch(() => [] as McmObject[])) observe(m, false);
+        for (const m of await stack.objects.list('machines').catch(() => [] as McmObject[]))
+          observe(m, false);
       }
       if (Date.now() - lastLog > 15_000) {
         lastLog = Date.now();
@@ -268,7 +269,8 @@ export async function runErrorScenario(o: ErrorOptions): Promise<ErrorResult> {
         );
       }
       const resolved = doomed.size > 0 && [...doomed].every((n) => outcome.has(n));
-      if (resolved && errored.size === 0) throw new Error('no server ended in ERROR (the fault came too late)');
+      if (resolved && errored.size === 0)
+        throw new Error('no server ended in ERROR (the fault came too late)');
       if (resolved && runningNow >= o.n) {
         allRunningAt = Date.now();
         break;
@@ -284,7 +286,11 @@ export async function runErrorScenario(o: ErrorOptions): Promise<ErrorResult> {
     result.firstErrorToAllRunningSeconds = round(result.allRunningSeconds - firstError, 2);
     result.lastErrorToAllRunningSeconds = round(result.allRunningSeconds - lastError, 2);
     const byOperation = diffOps(c0.byOperation, c1.byOperation);
-    result.calls = { byOperation, iaasCalls: iaasTotal(byOperation), byStatus: diffOps(c0.byStatus, c1.byStatus) };
+    result.calls = {
+      byOperation,
+      iaasCalls: iaasTotal(byOperation),
+      byStatus: diffOps(c0.byStatus, c1.byStatus),
+    };
     result.machineWrites = {
       healthy: writes.summary((n) => !doomed.has(n)),
       doomed: writes.summary((n) => doomed.has(n)),
@@ -307,7 +313,9 @@ export async function runErrorScenario(o: ErrorOptions): Promise<ErrorResult> {
       }
     }
     result.errorServers = errs;
-    const toFailed = errs.flatMap((e) => (e.errorToFailedSeconds === undefined ? [] : [e.errorToFailedSeconds]));
+    const toFailed = errs.flatMap((e) =>
+      e.errorToFailedSeconds === undefined ? [] : [e.errorToFailedSeconds],
+    );
     if (toFailed.length > 0) result.errorToFailed = summarize(toFailed);
   } catch (e) {
     result.error = (e as Error).message;

@@ -88,18 +88,23 @@ export class MachineWrites {
     if (prev.rv === rv) return;
     if (!prev.frozen) {
       const isStatus = prev.status !== status;
-      let writer: string | undefined;
       const changed = [...fields.keys()].filter(
         (k) => prev.fields.get(k) !== fields.get(k) || prev.times.get(k) !== times.get(k),
       );
       const sameKind = (k: string) => k.endsWith(' status') === isStatus;
-      writer = changed.filter(sameKind)[0] ?? changed[0];
+      // The writer's entry is the one whose time moved (or that is new); another entry can change
+      // too, when the write took over fields it owned (its fields shrink, its time stays).
+      const moved = changed.filter((k) => prev.times.get(k) !== times.get(k));
+      let writer: string | undefined = moved.filter(sameKind)[0] ?? moved[0];
       if (writer === undefined) {
+        // same manager within one second: the entry whose fields changed, else the newest of its kind
         prev.inferred++;
-        writer = [...times.entries()]
-          .filter(([k]) => sameKind(k))
-          .sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0))[0]?.[0];
-        writer = writer ?? (isStatus ? '? status' : '? main');
+        writer =
+          changed.filter(sameKind)[0] ??
+          [...times.entries()]
+            .filter(([k]) => sameKind(k))
+            .sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0))[0]?.[0] ??
+          (isStatus ? '? status' : '? main');
       }
       prev.writes++;
       if (isStatus) prev.status_++;
@@ -140,7 +145,9 @@ export class MachineWrites {
       status: summarize(rs.map(([, r]) => r.status_)),
       main: summarize(rs.map(([, r]) => r.main)),
       byWriterMean: Object.fromEntries(
-        [...writer.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / (rs.length || 1), 2)]),
+        [...writer.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => [k, round(v / (rs.length || 1), 2)]),
       ),
       inferredShare: round(total === 0 ? 0 : inferred / total, 3),
       watchRestarts: this.watchRestarts,
