@@ -344,7 +344,7 @@ export function markdown(r: BenchResult, files: { json: string; charts: Record<s
     L.push(`## Servers ending in ERROR (N = ${e.n})`);
     L.push('');
     L.push(
-      `A MachineDeployment of ${e.n} (boot ${e.bootDelayMs / 1000} s, join ${e.joinDelayMs / 1000} s, delete ${e.deleteDelayMs / 1000} s) where the first server of every ${round(1 / e.share, 2)}th Machine of the first wave (share ${e.share}, in the order the Machines appear) ends in ERROR: the simulator's \`bootFailure\` fault with a namePattern of exactly those Machine names, each name dropped from it as soon as its server exists, so replacements boot normally (new Machines in the new flow, new servers under the same Machine in the old one). Servers polled every 200 ms, Machines watched. The ideal recovery is a replacement's boot + join (${e.idealRecoverySeconds} s) after the ERROR.`,
+      `A MachineDeployment of ${e.n} (boot ${e.bootDelayMs / 1000} s, join ${e.joinDelayMs / 1000} s, delete ${e.deleteDelayMs / 1000} s) where the first server of every ${round(1 / e.share, 2)}th Machine of the first wave (share ${e.share}, in the order the Machines appear) ends in ERROR: the simulator's \`bootFailure\` fault with a namePattern of exactly those Machine names, each name dropped from it as soon as its server exists, so replacements boot normally (new Machines in the new flow, new servers under the same Machine in the old one). Servers polled every 200 ms; an ERROR's time is the simulator's transition time (the server's updatedAt, ms), Machines watched (phase Failed = first watch event showing it). The ideal recovery is a replacement's boot + join (${e.idealRecoverySeconds} s) after the ERROR.`,
     );
     L.push('');
     if (e.error) L.push(`FAILED: ${e.error}`);
@@ -360,7 +360,7 @@ export function markdown(r: BenchResult, files: { json: string; charts: Record<s
       L.push(
         `| Machines doomed / their first server ended in ERROR | ${e.doomed.length} / ${e.errorServers.length}${e.doomedButActive.length > 0 ? ` (ACTIVE despite the fault: ${e.doomedButActive.join(', ')})` : ''} |`,
       );
-      L.push(`| first ERROR (seen) after the create call | ${fmt(e.firstErrorSeconds, 2)} s |`);
+      L.push(`| first ERROR after the create call | ${fmt(e.firstErrorSeconds, 2)} s |`);
       L.push(
         `| ERROR -> its Machine phase Failed | ${e.errorToFailed ? `p50 ${fmt(e.errorToFailed.p50, 2)} s, max ${fmt(e.errorToFailed.max, 2)} s, mean ${fmt(e.errorToFailed.mean, 2)} s (${e.errorToFailed.count} of ${e.errorServers.length})` : 'no Machine showed phase Failed'} |`,
       );
@@ -370,7 +370,7 @@ export function markdown(r: BenchResult, files: { json: string; charts: Record<s
       L.push(`| last ERROR -> all ${e.n} Running | ${fmt(e.lastErrorToAllRunningSeconds, 2)} s |`);
       L.push(`| create call -> all ${e.n} Running | ${fmt(e.allRunningSeconds, 2)} s |`);
       L.push(
-        `| first ERROR -> no server in ERROR left | ${e.errorServersGoneSeconds === undefined ? 'ERROR servers still there 2 min after all Running' : `${fmt(e.errorServersGoneSeconds, 2)} s`} |`,
+        `| first ERROR -> every ERROR server gone (deleted) | ${e.errorServersGoneSeconds === undefined ? 'ERROR servers still there 2 min after all Running' : `${fmt(e.errorServersGoneSeconds, 2)} s`} |`,
       );
       L.push(`| Machines created / seen Failed | ${e.machinesCreated} / ${e.failedMachines} |`);
       L.push(
@@ -382,11 +382,11 @@ export function markdown(r: BenchResult, files: { json: string; charts: Record<s
         `| load 1m start / all Running | ${e.loadAtStart.load1} / ${e.loadAtAllRunning?.load1 ?? '–'} |`,
       );
       L.push('');
-      L.push('| doomed Machine | ERROR at | Machine Failed at | ERROR -> Failed |');
+      L.push('| doomed Machine | ERROR at (poll saw it) | Machine Failed at | ERROR -> Failed |');
       L.push('| --- | ---: | ---: | ---: |');
       for (const x of e.errorServers)
         L.push(
-          `| ${x.machine} | ${x.erroredAt} s | ${x.machineFailedAt === undefined ? '–' : `${x.machineFailedAt} s`} | ${x.errorToFailedSeconds === undefined ? '–' : `${x.errorToFailedSeconds} s`} |`,
+          `| ${x.machine} | ${x.erroredAt} s (${x.seenAt} s) | ${x.machineFailedAt === undefined ? '–' : `${x.machineFailedAt} s`} | ${x.errorToFailedSeconds === undefined ? '–' : `${x.errorToFailedSeconds} s`} |`,
         );
     }
     L.push('');
