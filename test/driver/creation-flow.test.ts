@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MachineRequest } from '../../src/driver/types.ts';
 import { Code } from '../../src/mcm/codes.ts';
-import type { MachineError } from '../../src/mcm/errors.ts';
 import {
   codeOf,
   ctx,
   type Env,
+  errorOf,
   mcmCreate,
   mcmDelete,
   minimalSpec,
@@ -18,15 +18,6 @@ import {
   startEnv,
   withProviderId,
 } from './helpers.ts';
-
-async function errorOf(p: Promise<unknown>): Promise<MachineError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as MachineError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const deleting = (req: MachineRequest): MachineRequest =>
   ({

@@ -7,6 +7,7 @@ import {
   codeOf,
   ctx,
   type Env,
+  errorOf,
   mcmCreate,
   mcmDelete,
   minimalSpec,
@@ -15,15 +16,6 @@ import {
   startEnv,
   withProviderId,
 } from './helpers.ts';
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: number; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code: number; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('driver failures', () => {
   let env: Env;

@@ -10,6 +10,7 @@ import type {
   MachineRequest,
   SecretData,
 } from '../../src/driver/types.ts';
+import type { MachineError } from '../../src/mcm/errors.ts';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.ts';
 
 export const silent = pino({ level: 'silent' });
@@ -107,6 +108,16 @@ export function request(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The error a driver call rejected with; fails the test when the call succeeded. */
+export async function errorOf(p: Promise<unknown>): Promise<MachineError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as MachineError;
+  }
+  throw new Error('expected the call to fail');
+}
 
 /** Error code of a rejected driver call, or 'OK'. */
 export async function codeOf(p: Promise<unknown>): Promise<number | 'OK'> {

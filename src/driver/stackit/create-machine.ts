@@ -6,10 +6,9 @@ import type { CreateMachineResponse } from '../../driver/types.ts';
 import { toMachineError } from '../../errors.ts';
 import type { Server } from '../../iaas/index.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
-import { addressesOf } from './addresses.ts';
 import { buildCreatePayload } from './create-payload.ts';
 import { type DriverState, recentClassFailure } from './driver-state.ts';
-import { goingAway, pickServer, providerIdOf, serversOfMachine } from './lookup.ts';
+import { goingAway, identityOf, pickServer, serversOfMachine } from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';
 import { removeDuplicates } from './remove-duplicates.ts';
 
@@ -21,7 +20,7 @@ export async function createMachine(mc: MachineContext, state: DriverState): Pro
   const { server, duplicates } = pickServer(mc, candidates);
   await removeDuplicates(mc, duplicates);
   const s = server ?? (await createServer(mc, state));
-  return { providerId: providerIdOf(mc, s), nodeName: s.name, addresses: addressesOf(s) };
+  return identityOf(mc, s);
 }
 
 async function createServer(mc: MachineContext, state: DriverState): Promise<Server> {

@@ -13,10 +13,9 @@ import type { GetMachineStatusResponse } from '../../driver/types.ts';
 import type { Server } from '../../iaas/index.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
 import { serverNameFor } from '../../spec/index.ts';
-import { addressesOf } from './addresses.ts';
 import { adoptIfLegacy } from './adopt-legacy.ts';
 import { nicsNeedingAllowedAddresses } from './allowed-addresses.ts';
-import { findMachineServer, goingAway, providerIdOf, serverIdFromProviderId } from './lookup.ts';
+import { findMachineServer, goingAway, identityOf, serverIdFromProviderId } from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';
 import { removeStrayServers } from './remove-duplicates.ts';
 
@@ -35,12 +34,6 @@ export async function getMachineStatus(mc: MachineContext): Promise<GetMachineSt
   if (waiting) throw new MachineError(Code.Uninitialized, waiting, { partial: identity });
   return identity;
 }
-
-const identityOf = (mc: MachineContext, server: Server): GetMachineStatusResponse => ({
-  providerId: providerIdOf(mc, server),
-  nodeName: server.name,
-  addresses: addressesOf(server),
-});
 
 /** ServerStatus in api/stackit-iaas/iaas-v2.json ("Possible values: ..."). */
 const KNOWN_STATUSES = new Set(

@@ -11,10 +11,9 @@ import type { InitializeMachineResponse } from '../../driver/types.ts';
 import { isCapacityMessage, toMachineError } from '../../errors.ts';
 import type { Server } from '../../iaas/index.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
-import { addressesOf } from './addresses.ts';
 import { nicsNeedingAllowedAddresses } from './allowed-addresses.ts';
 import { type DriverState, recordServerActive, recordServerError } from './driver-state.ts';
-import { findMachineServer, goingAway, providerIdOf, serverIdFromProviderId } from './lookup.ts';
+import { findMachineServer, goingAway, identityOf, serverIdFromProviderId } from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';
 import { removeStrayServers } from './remove-duplicates.ts';
 
@@ -48,12 +47,6 @@ export async function initializeMachine(
   recordServerActive(state, mc.ref);
   return identityOf(mc, await setAllowedAddresses(mc, server));
 }
-
-const identityOf = (mc: MachineContext, s: Server): InitializeMachineResponse => ({
-  providerId: providerIdOf(mc, s),
-  nodeName: s.name,
-  addresses: addressesOf(s),
-});
 
 function failedServer(mc: MachineContext, state: DriverState, server: Server): MachineError {
   const reason = server.errorMessage?.trim() || 'no error message from STACKIT';

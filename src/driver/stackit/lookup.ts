@@ -1,6 +1,8 @@
 // Finding the server(s) of a Machine: by ProviderID when MCM has one, otherwise by the machine label.
+import type { MachineIdentity } from '../../driver/types.ts';
 import type { Server } from '../../iaas/index.ts';
 import { isIaasApiError } from '../../iaas/index.ts';
+import { addressesOf } from './addresses.ts';
 import type { MachineContext } from './machine-context.ts';
 import { parseProviderId, providerIdFor } from './provider-id.ts';
 import { belongsToMachine } from './server-identity.ts';
@@ -66,3 +68,10 @@ export function pickServer(
 }
 
 export const providerIdOf = (mc: MachineContext, server: Server) => providerIdFor(mc.projectId, server.id);
+
+/** What MCM gets back for a Machine's server: ProviderID, node name (the server name), addresses. */
+export const identityOf = (mc: MachineContext, server: Server): MachineIdentity => ({
+  providerId: providerIdOf(mc, server),
+  nodeName: server.name,
+  addresses: addressesOf(server),
+});
