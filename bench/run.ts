@@ -22,7 +22,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../test/harness/binaries.ts';
+import { repoRoot } from '../stack/binaries.ts';
 import { type BridgeResult, measureBridge } from './lib/bridge.ts';
 import { type ErrorResult, runErrorScenario } from './lib/error-scenario.ts';
 import { benchLists, type ListsResult } from './lib/lists.ts';

@@ -8,8 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseFaultProfile } from '../src/simulator/index.ts';
-import { machineDeployment } from '../test/harness/mcm-objects.ts';
-import { startStack } from '../test/harness/stack.ts';
+import { machineDeployment } from '../stack/mcm-objects.ts';
+import { startStack } from '../stack/stack.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,9 +1,9 @@
-// Writes docs/machine-class.md from the ProviderSpec and Secret schemas (src/spec) and the samples.
-// `--check` fails when the committed file differs (test/spec/doc.test.ts runs the same comparison).
+// Writes docs/machine-class.md from the ProviderSpec and Secret schemas (src/machine-class) and the samples.
+// `--check` fails when the committed file differs (test/machine-class/doc.test.ts runs the same comparison).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderMachineClassDoc } from '../src/spec/machine-class-doc.ts';
+import { renderMachineClassDoc } from '../src/machine-class/machine-class-doc.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const docPath = join(root, 'docs', 'machine-class.md');

@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../test/harness/binaries.ts';
-import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND } from '../test/harness/stack.ts';
+import { repoRoot } from '../stack/binaries.ts';
+import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND } from '../stack/stack.ts';
 
 const control = process.env.CONTROL_KUBECONFIG;
 const namespace = process.env.CONTROL_NAMESPACE;

@@ -2,7 +2,7 @@
 // TestMeasureLatency, docs/bridge.md) and parses its p50/p90/p99/max line.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '../../test/harness/binaries.ts';
+import { repoRoot } from '../../stack/binaries.ts';
 
 export interface BridgeResult {
   command: string;

@@ -20,8 +20,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Watch } from '@kubernetes/client-node';
-import { type McmObject, machineDeployment } from '../../test/harness/mcm-objects.ts';
-import { PLUGIN_COMMAND, startStack } from '../../test/harness/stack.ts';
+import { type McmObject, machineDeployment } from '../../stack/mcm-objects.ts';
+import { PLUGIN_COMMAND, startStack } from '../../stack/stack.ts';
 import { MachineWrites, type WriteSummary } from './machine-writes.ts';
 import { GARDENER_MC_ARGS, GARDENER_MCM_ARGS } from './provisioning.ts';
 import { diffOps, iaasTotal, load, type OpCounts, round, type Summary, sleep, summarize } from './stats.ts';

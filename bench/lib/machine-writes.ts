@@ -12,7 +12,7 @@
 //   only in whole seconds, so a second write of the same manager within one second that touches
 //   no new field changes nothing there: then the write goes to the newest entry of the same kind
 //   (status or main) and counts as "inferred".
-import type { McmObject } from '../../test/harness/mcm-objects.ts';
+import type { McmObject } from '../../stack/mcm-objects.ts';
 import { round, type Summary, summarize } from './stats.ts';
 
 interface Entry {

@@ -5,9 +5,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Watch } from '@kubernetes/client-node';
 import type { FaultProfile } from '../../src/simulator/index.ts';
-import { scale } from '../../test/e2e/helpers.ts';
-import { type McmObject, machineDeployment } from '../../test/harness/mcm-objects.ts';
-import { PLUGIN_COMMAND, startStack } from '../../test/harness/stack.ts';
+import { scale } from '../../stack/deployments.ts';
+import { type McmObject, machineDeployment } from '../../stack/mcm-objects.ts';
+import { PLUGIN_COMMAND, startStack } from '../../stack/stack.ts';
 import { type FootprintPoint, peak, startFootprintSampler } from './footprint.ts';
 import { MachineWrites, type WriteSummary } from './machine-writes.ts';
 import {

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { repoRoot } from '../harness/binaries.ts';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
-import { type MachineControllerManager, startMachineControllerManager } from '../harness/mcm.ts';
+import { repoRoot } from '../../stack/binaries.ts';
+import { type ControlPlane, startControlPlane } from '../../stack/control-plane.ts';
+import { type MachineControllerManager, startMachineControllerManager } from '../../stack/mcm.ts';
 import {
   createNamespace,
   MCM_GROUP,
@@ -19,8 +19,8 @@ import {
   machineClass,
   machineDeployment,
   mcmClient,
-} from '../harness/mcm-objects.ts';
-import { freePort, type ManagedProcess, startProcess, waitFor } from '../harness/processes.ts';
+} from '../../stack/mcm-objects.ts';
+import { freePort, type ManagedProcess, startProcess, waitFor } from '../../stack/processes.ts';
 
 const MC_DIR = join(repoRoot, 'cmd/machine-controller');
 const MC_BIN = join(MC_DIR, 'bin/machine-controller');

@@ -4,16 +4,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { repoRoot } from '../harness/binaries.ts';
-import { type ControlPlane, readMcmCrds, startControlPlane } from '../harness/control-plane.ts';
+import { repoRoot } from '../../stack/binaries.ts';
+import { type ControlPlane, readMcmCrds, startControlPlane } from '../../stack/control-plane.ts';
 import {
   createNamespace,
   machine,
   machineClass,
   machineDeployment,
   mcmClient,
-} from '../harness/mcm-objects.ts';
-import { pidExists, waitFor } from '../harness/processes.ts';
+} from '../../stack/mcm-objects.ts';
+import { pidExists, waitFor } from '../../stack/processes.ts';
 
 const MCM_MODULE = 'github.com/gardener/machine-controller-manager';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
-import { type MachineControllerManager, startMachineControllerManager } from '../harness/mcm.ts';
-import { createNamespace, machineClass, machineDeployment, mcmClient } from '../harness/mcm-objects.ts';
-import { pidExists, waitFor } from '../harness/processes.ts';
+import { type ControlPlane, startControlPlane } from '../../stack/control-plane.ts';
+import { type MachineControllerManager, startMachineControllerManager } from '../../stack/mcm.ts';
+import { createNamespace, machineClass, machineDeployment, mcmClient } from '../../stack/mcm-objects.ts';
+import { pidExists, waitFor } from '../../stack/processes.ts';
 
 describe("Gardener's machine-controller-manager on the local control plane", () => {
   let control: ControlPlane;

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
-import { repoRoot } from '../harness/binaries.ts';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
-import { type NodeSimulator, type SimulatedServer, startNodeSimulator } from '../harness/node-simulator.ts';
-import { type ManagedProcess, startProcess, waitFor } from '../harness/processes.ts';
+import { repoRoot } from '../../stack/binaries.ts';
+import { type ControlPlane, startControlPlane } from '../../stack/control-plane.ts';
+import { type NodeSimulator, type SimulatedServer, startNodeSimulator } from '../../stack/node-simulator.ts';
+import { type ManagedProcess, startProcess, waitFor } from '../../stack/processes.ts';
 
 // Stand-in for the STACKIT simulator's admin endpoint: GET /admin/servers over real HTTP.
 function fakeAdminEndpoint(servers: Map<string, SimulatedServer>, itemShape: 'wrapped' | 'flat') {

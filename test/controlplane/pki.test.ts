@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { createCertificateAuthority, issueCertificate } from '../harness/pki.ts';
+import { createCertificateAuthority, issueCertificate } from '../../stack/pki.ts';
 
 describe('test PKI (X.509 for the control plane)', async () => {
   const ca = await createCertificateAuthority('unit-ca');

@@ -2,7 +2,7 @@
 // credentials are picked per request (rotation, two projects in one process).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { labelValueFor, serverNameFor } from '../../src/spec/index.ts';
+import { labelValueFor, serverNameFor } from '../../src/machine-class/index.ts';
 import {
   apiGet,
   codeOf,

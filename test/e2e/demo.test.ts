@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { repoRoot } from '../harness/binaries.ts';
+import { repoRoot } from '../../stack/binaries.ts';
 
 describe('e2e: the demo', { timeout: 600_000 }, () => {
   test('2 Machines with a 20 s boot: only (creating), Pending and Running are ever shown', async (t) => {

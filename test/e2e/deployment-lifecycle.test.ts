@@ -3,8 +3,8 @@
 // deletes its MachineSets and Machines itself: no garbage collector runs in this stack).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { McmObject } from '../harness/mcm-objects.ts';
-import { type Stack, startStack } from '../harness/stack.ts';
+import type { McmObject } from '../../stack/mcm-objects.ts';
+import { type Stack, startStack } from '../../stack/stack.ts';
 import {
   assertServersMatchMachines,
   deleteDeployment,

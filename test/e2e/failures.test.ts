@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { McmObject } from '../harness/mcm-objects.ts';
-import { machine } from '../harness/mcm-objects.ts';
-import type { NodeFailureModes } from '../harness/node-simulator.ts';
-import { type Stack, startStack } from '../harness/stack.ts';
+import type { McmObject } from '../../stack/mcm-objects.ts';
+import { machine } from '../../stack/mcm-objects.ts';
+import type { NodeFailureModes } from '../../stack/node-simulator.ts';
+import { type Stack, startStack } from '../../stack/stack.ts';
 import {
   assertServersMatchMachines,
   deleteDeployment,

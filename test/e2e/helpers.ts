@@ -2,9 +2,11 @@
 // simulator, Nodes.
 import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import type { FaultProfile } from '../../src/simulator/index.ts';
-import type { McmObject, McmPlural } from '../harness/mcm-objects.ts';
-import { waitFor } from '../harness/processes.ts';
-import type { Stack } from '../harness/stack.ts';
+import type { McmObject, McmPlural } from '../../stack/mcm-objects.ts';
+import { waitFor } from '../../stack/processes.ts';
+import type { Stack } from '../../stack/stack.ts';
+
+export { scale } from '../../stack/deployments.ts';
 
 export async function machines(stack: Stack): Promise<McmObject[]> {
   return stack.objects.list('machines');
@@ -15,26 +17,6 @@ export const phaseOf = (m: McmObject): string => m.status?.currentStatus?.phase 
 /** Servers of this stack's namespace that are not on their way out. */
 export function liveServers(stack: Stack) {
   return stack.sim.servers().filter((s) => s.status !== 'DELETING' && s.status !== 'DELETED');
-}
-
-export async function scale(stack: Stack, deployment: string, replicas: number): Promise<void> {
-  const api = stack.cp.kubeConfig.makeApiClient(CustomObjectsApi);
-  const base = {
-    group: 'machine.sapcloud.io',
-    version: 'v1alpha1',
-    namespace: stack.namespace,
-    plural: 'machinedeployments',
-  };
-  for (let i = 0; ; i++) {
-    const md = (await api.getNamespacedCustomObject({ ...base, name: deployment })) as McmObject;
-    md.spec.replicas = replicas;
-    try {
-      await api.replaceNamespacedCustomObject({ ...base, name: deployment, body: md });
-      return;
-    } catch (e) {
-      if (i > 5) throw e; // resourceVersion conflicts with MCM's own writes
-    }
-  }
 }
 
 export async function setClass(stack: Stack, deployment: string, className: string): Promise<void> {

@@ -5,8 +5,8 @@
 // provider) are left alone, and the legitimate server is untouched.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { waitFor } from '../harness/processes.ts';
-import { type Stack, startStack } from '../harness/stack.ts';
+import { waitFor } from '../../stack/processes.ts';
+import { type Stack, startStack } from '../../stack/stack.ts';
 import {
   assertServersMatchMachines,
   createServerBehindTheBack,

@@ -2,9 +2,9 @@
 // suite: create -> Running with a Ready Node -> delete -> server, Node and Machine (finalizers) gone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { machine } from '../harness/mcm-objects.ts';
-import { waitFor } from '../harness/processes.ts';
-import { type Stack, startStack } from '../harness/stack.ts';
+import { machine } from '../../stack/mcm-objects.ts';
+import { waitFor } from '../../stack/processes.ts';
+import { type Stack, startStack } from '../../stack/stack.ts';
 import {
   assertServersMatchMachines,
   lastOp,

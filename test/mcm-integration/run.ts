@@ -3,7 +3,7 @@
 // delay (default 20 s, then 3 s), and reports pass/fail per spec with timings.
 //
 // Per join delay: the STACKIT simulator, etcd + kube-apiserver (control = target cluster) and the
-// node simulator from test/harness; a Secret and the MachineClass YAML the framework applies
+// node simulator from stack/; a Secret and the MachineClass YAML the framework applies
 // (MACHINECLASS_V1); the directory layout the framework expects around its working directory
 // (`../../..` with the provider's Makefile and .ci/controllers-test, `../../../dev/mcm` with MCM's
 // Makefile, .git and kubernetes/crds); then the compiled Go test package runs in its own PID
@@ -38,12 +38,12 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import YAML from 'yaml';
 import { startSimulator } from '../../src/simulator/index.ts';
-import { repoRoot, resolveBinDir } from '../harness/binaries.ts';
-import { startControlPlane } from '../harness/control-plane.ts';
-import { createNamespace } from '../harness/mcm-objects.ts';
-import { startNodeSimulator } from '../harness/node-simulator.ts';
-import { freePort, startProcess } from '../harness/processes.ts';
-import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND } from '../harness/stack.ts';
+import { repoRoot, resolveBinDir } from '../../stack/binaries.ts';
+import { startControlPlane } from '../../stack/control-plane.ts';
+import { createNamespace } from '../../stack/mcm-objects.ts';
+import { startNodeSimulator } from '../../stack/node-simulator.ts';
+import { freePort, startProcess } from '../../stack/processes.ts';
+import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND } from '../../stack/stack.ts';
 
 const WIRING_DIR = join(repoRoot, 'test/mcm-integration');
 const NAMESPACE = 'shoot--stackit--mcm-it';
@@ -159,7 +159,7 @@ async function runOnce(joinDelayMs: number): Promise<RunResult> {
     const core = cp.kubeConfig.makeApiClient(CoreV1Api);
     const d = sim.defaults;
 
-    // The Secret and providerSpec of test/harness/stack.ts (startStack's createClass/providerSpec).
+    // The Secret and providerSpec of stack/stack.ts (startStack's createClass/providerSpec).
     await core.createNamespacedSecret({
       namespace: NAMESPACE,
       body: {

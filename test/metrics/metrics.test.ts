@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { machineDeployment } from '../../stack/mcm-objects.ts';
+import { waitFor } from '../../stack/processes.ts';
+import { type Stack, startStack } from '../../stack/stack.ts';
 import { liveServers, scale, waitRunning } from '../e2e/helpers.ts';
-import { machineDeployment } from '../harness/mcm-objects.ts';
-import { waitFor } from '../harness/processes.ts';
-import { type Stack, startStack } from '../harness/stack.ts';
 
 interface Sample {
   name: string;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { repoRoot } from '../harness/binaries.ts';
+import { repoRoot } from '../../stack/binaries.ts';
 
 const docs = ['README.md', 'docs/development.md', 'kubernetes/README.md'];
 const read = (p: string) => readFileSync(join(repoRoot, p), 'utf8');

@@ -18,10 +18,10 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { repoRoot } from '../harness/binaries.ts';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
-import { createNamespace } from '../harness/mcm-objects.ts';
-import { freePort, type ManagedProcess, removeOnExit, startProcess, waitFor } from '../harness/processes.ts';
+import { repoRoot } from '../../stack/binaries.ts';
+import { type ControlPlane, startControlPlane } from '../../stack/control-plane.ts';
+import { createNamespace } from '../../stack/mcm-objects.ts';
+import { freePort, type ManagedProcess, removeOnExit, startProcess, waitFor } from '../../stack/processes.ts';
 import { controlDeployment, localArgs } from './manifests.ts';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');

@@ -7,12 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { formatFieldErrors } from '../../src/spec/field-error.ts';
-import { parseProviderSpec } from '../../src/spec/provider-spec.ts';
-import { repoRoot } from '../harness/binaries.ts';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
-import { createNamespace } from '../harness/mcm-objects.ts';
-import { MACHINE_CONTROLLER_BIN } from '../harness/stack.ts';
+import { formatFieldErrors } from '../../src/machine-class/field-error.ts';
+import { parseProviderSpec } from '../../src/machine-class/provider-spec.ts';
+import { repoRoot } from '../../stack/binaries.ts';
+import { type ControlPlane, startControlPlane } from '../../stack/control-plane.ts';
+import { createNamespace } from '../../stack/mcm-objects.ts';
+import { MACHINE_CONTROLLER_BIN } from '../../stack/stack.ts';
 import {
   controlDeployment,
   controlDir,
@@ -166,7 +166,7 @@ describe('manifests, statically', () => {
 
   test('every flag in the Deployment exists in the binary it is passed to', async () => {
     const { mcm, provider } = controlDeployment();
-    const { resolveBinDir } = await import('../harness/binaries.ts');
+    const { resolveBinDir } = await import('../../stack/binaries.ts');
     // pflag prints the usage to stdout or stderr, with exit code 0 or 2, depending on the binary.
     const help = (bin: string) => {
       const r = spawnSync(bin, ['--help'], { encoding: 'utf8', timeout: 60_000 });

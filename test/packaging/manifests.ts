@@ -6,7 +6,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { repoRoot } from '../harness/binaries.ts';
+import { repoRoot } from '../../stack/binaries.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are open-ended JSON
 export type KubeObject = Record<string, any>;

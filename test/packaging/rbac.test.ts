@@ -12,13 +12,13 @@ import { after, before, describe, test } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/index.ts';
-import { repoRoot } from '../harness/binaries.ts';
-import { type ControlPlane, startControlPlane } from '../harness/control-plane.ts';
-import { type MachineControllerManager, startMachineControllerManager } from '../harness/mcm.ts';
-import { createNamespace, type McmObject, mcmClient } from '../harness/mcm-objects.ts';
-import { type NodeSimulator, startNodeSimulator } from '../harness/node-simulator.ts';
-import { freePort, type ManagedProcess, removeOnExit, startProcess, waitFor } from '../harness/processes.ts';
-import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND } from '../harness/stack.ts';
+import { repoRoot } from '../../stack/binaries.ts';
+import { type ControlPlane, startControlPlane } from '../../stack/control-plane.ts';
+import { type MachineControllerManager, startMachineControllerManager } from '../../stack/mcm.ts';
+import { createNamespace, type McmObject, mcmClient } from '../../stack/mcm-objects.ts';
+import { type NodeSimulator, startNodeSimulator } from '../../stack/node-simulator.ts';
+import { freePort, type ManagedProcess, removeOnExit, startProcess, waitFor } from '../../stack/processes.ts';
+import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND } from '../../stack/stack.ts';
 import {
   allowed,
   controlDeployment,

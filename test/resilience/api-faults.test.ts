@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Counters, FaultProfile } from '../../src/simulator/index.ts';
+import { machineDeployment } from '../../stack/mcm-objects.ts';
+import { freePort, waitFor } from '../../stack/processes.ts';
+import { childPids, type Stack, startStack } from '../../stack/stack.ts';
 import { machines, phaseOf, scale } from '../e2e/helpers.ts';
-import { machineDeployment } from '../harness/mcm-objects.ts';
-import { freePort, waitFor } from '../harness/processes.ts';
-import { childPids, type Stack, startStack } from '../harness/stack.ts';
 import {
   assertNoSecretLeaks,
   converge,

@@ -8,8 +8,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createStackitDriver } from '../../src/driver/stackit/index.ts';
+import {
+  genericNamePattern,
+  regionPattern,
+  uuidPattern,
+  zonePattern,
+} from '../../src/machine-class/patterns.ts';
 import { MachineError } from '../../src/mcm/errors.ts';
-import { genericNamePattern, regionPattern, uuidPattern, zonePattern } from '../../src/spec/patterns.ts';
 import {
   codeOf,
   ctx,
@@ -113,7 +118,7 @@ describe('resilience: bad input through the real driver', { timeout: 300_000 }, 
     assert.equal(env.sim.counters().byOperation.CreateServer ?? 0, 0);
   });
 
-  // Unknown fields are warnings by design (src/spec/provider-spec.ts), so they are not here.
+  // Unknown fields are warnings by design (src/machine-class/provider-spec.ts), so they are not here.
   test('non-object and empty specs are InvalidArgument', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -10,10 +10,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { machineDeployment } from '../../stack/mcm-objects.ts';
+import { waitFor } from '../../stack/processes.ts';
+import { childPids, isAlive, type Stack, startStack } from '../../stack/stack.ts';
 import { machines, phaseOf, scale } from '../e2e/helpers.ts';
-import { machineDeployment } from '../harness/mcm-objects.ts';
-import { waitFor } from '../harness/processes.ts';
-import { childPids, isAlive, type Stack, startStack } from '../harness/stack.ts';
 import {
   assertNoSecretLeaks,
   converge,

@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
+import type { McmObject } from '../../stack/mcm-objects.ts';
+import { freePort, type ManagedProcess, startProcess, waitFor } from '../../stack/processes.ts';
+import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND, type Stack } from '../../stack/stack.ts';
 import { machines, phaseOf } from '../e2e/helpers.ts';
-import type { McmObject } from '../harness/mcm-objects.ts';
-import { freePort, type ManagedProcess, startProcess, waitFor } from '../harness/processes.ts';
-import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND, type Stack } from '../harness/stack.ts';
 
 /** RESILIENCE_HEAVY=1 runs the long variants (20+ kill points, leader election, 10 s latency). */
 export const HEAVY = process.env.RESILIENCE_HEAVY === '1';

@@ -12,7 +12,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { machines, phaseOf, scale } from '../e2e/helpers.ts';
 import {
   createNamespace,
   MCM_GROUP,
@@ -20,9 +19,10 @@ import {
   machine,
   machineDeployment,
   mcmClient,
-} from '../harness/mcm-objects.ts';
-import { type ManagedProcess, waitFor } from '../harness/processes.ts';
-import { type Stack, startStack } from '../harness/stack.ts';
+} from '../../stack/mcm-objects.ts';
+import { type ManagedProcess, waitFor } from '../../stack/processes.ts';
+import { type Stack, startStack } from '../../stack/stack.ts';
+import { machines, phaseOf, scale } from '../e2e/helpers.ts';
 import {
   assertNoSecretLeaks,
   converge,

@@ -1,6 +1,7 @@
 // Node addresses MCM stores on the Machine (used with --target-kubeconfig=none) from the server's NICs.
-import type { NodeAddress } from '../../driver/types.ts';
+
 import type { Server } from '../../iaas/index.ts';
+import type { NodeAddress } from '../types.ts';
 
 export function addressesOf(server: Server): NodeAddress[] {
   const out: NodeAddress[] = [{ type: 'Hostname', address: server.name }];

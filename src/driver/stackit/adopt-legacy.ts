@@ -2,7 +2,7 @@
 // namespace label. Adding it when their Machine finds them lets ListMachines (and so orphan
 // collection) see them from then on, after switching providers.
 import type { Server } from '../../iaas/index.ts';
-import { labelValueFor } from '../../spec/index.ts';
+import { labelValueFor } from '../../machine-class/index.ts';
 import type { MachineContext } from './machine-context.ts';
 import { MACHINE_LABEL, NAMESPACE_LABEL } from './server-identity.ts';
 

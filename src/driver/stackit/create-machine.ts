@@ -2,10 +2,11 @@
 // still boots. MCM stores the ProviderID and goes on with InitializeMachine / GetMachineStatus, which
 // keep the Machine in phase "" (not failed) until the server is ACTIVE and report a server that
 // ends in ERROR as a failure (initialize-machine.ts). No worker waits for a boot.
-import type { CreateMachineResponse } from '../../driver/types.ts';
+
 import { toMachineError } from '../../errors.ts';
 import type { Server } from '../../iaas/index.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
+import type { CreateMachineResponse } from '../types.ts';
 import { buildCreatePayload } from './create-payload.ts';
 import { type DriverState, recentClassFailure } from './driver-state.ts';
 import { goingAway, identityOf, pickServer, serversOfMachine } from './lookup.ts';

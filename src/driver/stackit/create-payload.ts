@@ -1,8 +1,8 @@
 // providerSpec + Machine -> CreateServerPayload. Every providerSpec field that reaches the API is
 // mapped here, and only here (region, networking, boot source and user data are combined with the
-// Secret in src/spec/resolve.ts).
+// Secret in src/machine-class/resolve.ts).
 import type { CreateServerPayload } from '../../iaas/index.ts';
-import { type ProviderSpec, type ServerSettings, serverNameFor } from '../../spec/index.ts';
+import { type ProviderSpec, type ServerSettings, serverNameFor } from '../../machine-class/index.ts';
 import type { MachineContext } from './machine-context.ts';
 import { serverLabels, serverMetadata } from './server-identity.ts';
 

@@ -11,10 +11,11 @@
 // Orphan collection is the exception: it calls once per sync and logs any error as a failed delete,
 // so its stand-in Machine gets OK once the deletion is accepted; a server that lingers is listed,
 // and deleted again, on the next sync.
-import type { DeleteMachineResponse } from '../../driver/types.ts';
+
 import { toMachineError } from '../../errors.ts';
 import type { Server } from '../../iaas/index.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
+import type { DeleteMachineResponse } from '../types.ts';
 import type { DriverState } from './driver-state.ts';
 import { serverById, serverIdFromProviderId, serversOfMachine } from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';

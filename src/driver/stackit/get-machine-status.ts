@@ -9,10 +9,11 @@
 //   (machineCreateErrorHandler), phase CrashLoopBackOff, and failedMachines in Gardener.
 // - For a Machine being deleted, OK with the identity whenever a server exists: MCM's getNodeName
 //   discards the response on any error, and then skips the drain and leaves the Node behind.
-import type { GetMachineStatusResponse } from '../../driver/types.ts';
+
 import type { Server } from '../../iaas/index.ts';
+import { serverNameFor } from '../../machine-class/index.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
-import { serverNameFor } from '../../spec/index.ts';
+import type { GetMachineStatusResponse } from '../types.ts';
 import { adoptIfLegacy } from './adopt-legacy.ts';
 import { nicsNeedingAllowedAddresses } from './allowed-addresses.ts';
 import { findMachineServer, goingAway, identityOf, serverIdFromProviderId } from './lookup.ts';

@@ -1,6 +1,6 @@
 // GetVolumeIDs: which PVs are STACKIT block volumes, so drain can wait for them to detach. MCM uses
 // the ID as a regex against node.status.volumesAttached[].name.
-import type { GetVolumeIdsRequest, GetVolumeIdsResponse } from '../../driver/types.ts';
+import type { GetVolumeIdsRequest, GetVolumeIdsResponse } from '../types.ts';
 
 export const STACKIT_CSI_DRIVER = 'block-storage.csi.stackit.cloud';
 /** Clusters migrated from STACKIT's OpenStack-based offering still carry Cinder volumes. */

@@ -1,9 +1,10 @@
 // The STACKIT driver: MCM's driver contract on the STACKIT IaaS API. Each method is one bounded
 // step (see docs/architecture.md); the methods' logic lives in one file each.
-import type { Driver } from '../../driver/types.ts';
+
 import { toMachineError } from '../../errors.ts';
 import type { IaasEnv } from '../../iaas/index.ts';
 import type { Logger } from '../../util/log.ts';
+import type { Driver } from '../types.ts';
 import { DriverMetrics } from './api-metrics.ts';
 import { ClientPool } from './client-pool.ts';
 import { createMachine } from './create-machine.ts';

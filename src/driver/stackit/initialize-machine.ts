@@ -7,10 +7,11 @@
 //   / Failed / this code) and its MachineSet replaces it at once, instead of MCM retrying a dead
 //   server every 5 s until the creation timeout. ResourceExhausted for capacity, which is what
 //   cluster-autoscaler reads as "out of resources, try another pool".
-import type { InitializeMachineResponse } from '../../driver/types.ts';
+
 import { isCapacityMessage, toMachineError } from '../../errors.ts';
 import type { Server } from '../../iaas/index.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
+import type { InitializeMachineResponse } from '../types.ts';
 import { nicsNeedingAllowedAddresses } from './allowed-addresses.ts';
 import { type DriverState, recordServerActive, recordServerError } from './driver-state.ts';
 import { findMachineServer, goingAway, identityOf, serverIdFromProviderId } from './lookup.ts';

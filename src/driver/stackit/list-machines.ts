@@ -1,8 +1,9 @@
 // ListMachines: every server of this class in this MCM namespace, from one fresh labelled list.
 // Servers without our namespace label (made by the Go provider) are left out on purpose: the
 // safety controller deletes what it finds here without a Machine, and we cannot tell whose they are.
-import type { ListMachinesResponse } from '../../driver/types.ts';
-import { labelValueFor } from '../../spec/names.ts';
+
+import { labelValueFor } from '../../machine-class/names.ts';
+import type { ListMachinesResponse } from '../types.ts';
 import type { ClassContext } from './machine-context.ts';
 import { providerIdFor } from './provider-id.ts';
 import { CLASS_LABEL, machineNameOf, ownedByNamespace } from './server-identity.ts';

@@ -1,7 +1,8 @@
 // Finding the server(s) of a Machine: by ProviderID when MCM has one, otherwise by the machine label.
-import type { MachineIdentity } from '../../driver/types.ts';
+
 import type { Server } from '../../iaas/index.ts';
 import { isIaasApiError } from '../../iaas/index.ts';
+import type { MachineIdentity } from '../types.ts';
 import { addressesOf } from './addresses.ts';
 import type { MachineContext } from './machine-context.ts';
 import { parseProviderId, providerIdFor } from './provider-id.ts';

@@ -1,7 +1,7 @@
 // What every driver method works with once the request is resolved (see resolve.ts): the validated
 // spec, the IaaS client for the request's credential, and the class's shared server inventory.
 import type { IaasClient } from '../../iaas/index.ts';
-import type { ProviderSpec, ServerSettings } from '../../spec/index.ts';
+import type { ProviderSpec, ServerSettings } from '../../machine-class/index.ts';
 import type { Logger } from '../../util/log.ts';
 import type { CallOptions, ServerInventory } from './inventory.ts';
 import type { MachineRef } from './server-identity.ts';

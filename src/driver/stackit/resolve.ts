@@ -1,10 +1,9 @@
 // The one shared step of every driver method: validate providerSpec and Secret (all errors at once),
 // combine them, and pick the IaaS client for the request's credential. Deletion tolerates a
 // providerSpec that no longer validates: a broken class must never keep a server alive.
-import type { CallContext, MachineClass, MachineRequest, SecretData } from '../../driver/types.ts';
+
 import { toMachineError } from '../../errors.ts';
 import { type IaasAuth, type IaasEnv, resolveIaasConfig } from '../../iaas/index.ts';
-import { Code, MachineError } from '../../mcm/errors.ts';
 import {
   credentialFingerprint,
   type FieldError,
@@ -15,8 +14,10 @@ import {
   parseSecret,
   resolveServerSettings,
   type ServerSettings,
-} from '../../spec/index.ts';
+} from '../../machine-class/index.ts';
+import { Code, MachineError } from '../../mcm/errors.ts';
 import type { Logger } from '../../util/log.ts';
+import type { CallContext, MachineClass, MachineRequest, SecretData } from '../types.ts';
 import type { ClientPool } from './client-pool.ts';
 import type { ClassContext, MachineContext } from './machine-context.ts';
 

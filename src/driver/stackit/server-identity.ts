@@ -8,7 +8,7 @@ import {
   machineClassNameMetadataKey,
   machineLabelKey,
   machineNameMetadataKey,
-} from '../../spec/names.ts';
+} from '../../machine-class/names.ts';
 
 export const MACHINE_LABEL = machineLabelKey;
 export const CLASS_LABEL = machineClassLabelKey;

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatFieldErrors } from '../../src/spec/field-error.ts';
-import { type ProviderSpec, parseProviderSpec } from '../../src/spec/provider-spec.ts';
+import { formatFieldErrors } from '../../src/machine-class/field-error.ts';
+import { type ProviderSpec, parseProviderSpec } from '../../src/machine-class/provider-spec.ts';
 import {
   resolveBoot,
   resolveNetworking,
   resolveRegion,
   resolveServerSettings,
   resolveUserData,
-} from '../../src/spec/resolve.ts';
-import { type ProviderSecret, parseSecret } from '../../src/spec/secret.ts';
+} from '../../src/machine-class/resolve.ts';
+import { type ProviderSecret, parseSecret } from '../../src/machine-class/secret.ts';
 import { makeServiceAccountKey, PROJECT, secretData, U1, U2, U3 } from './fixtures.ts';
 
 const key = makeServiceAccountKey();

@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { formatFieldErrors } from '../../src/spec/field-error.ts';
-import { parseProviderSpec } from '../../src/spec/provider-spec.ts';
-import { resolveBoot } from '../../src/spec/resolve.ts';
-import { parseSecret } from '../../src/spec/secret.ts';
+import { formatFieldErrors } from '../../src/machine-class/field-error.ts';
+import { parseProviderSpec } from '../../src/machine-class/provider-spec.ts';
+import { resolveBoot } from '../../src/machine-class/resolve.ts';
+import { parseSecret } from '../../src/machine-class/secret.ts';
 import { makeServiceAccountKey } from './fixtures.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,7 +26,7 @@ describe('sample MachineClasses validate', () => {
   }
 
   test('the full sample sets every providerSpec field', async () => {
-    const { providerSpecSchema } = await import('../../src/spec/provider-spec.ts');
+    const { providerSpecSchema } = await import('../../src/machine-class/provider-spec.ts');
     const spec = load('machine-class.yaml').providerSpec;
     assert.deepEqual(Object.keys(spec).toSorted(), Object.keys(providerSpecSchema.shape).toSorted());
   });

@@ -11,7 +11,7 @@ import {
   type RunningSimulator,
   type ServiceAccountKey,
   startSimulator,
-} from '../../src/simulator/index.ts';
+} from '../src/simulator/index.ts';
 import { repoRoot } from './binaries.ts';
 import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { type MachineControllerManager, startMachineControllerManager } from './mcm.ts';

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type FieldError, formatFieldErrors, parseProviderSpec } from '../../src/spec/provider-spec.ts';
+import {
+  type FieldError,
+  formatFieldErrors,
+  parseProviderSpec,
+} from '../../src/machine-class/provider-spec.ts';
 import { U1, U2, U3 } from './fixtures.ts';
 
 const base = { machineType: 'c2i.4', imageId: U1 };

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { docPath, renderDoc } from '../../scripts/gen-machine-class-doc.ts';
-import { providerSpecSchema } from '../../src/spec/provider-spec.ts';
-import { objectShape } from '../../src/spec/schema-walk.ts';
-import { secretKeyDocs } from '../../src/spec/secret.ts';
+import { providerSpecSchema } from '../../src/machine-class/provider-spec.ts';
+import { objectShape } from '../../src/machine-class/schema-walk.ts';
+import { secretKeyDocs } from '../../src/machine-class/secret.ts';
 
 /** The cells of the table row whose first cell is `name` in backticks. */
 function rowCells(doc: string, name: string): string[] | undefined {

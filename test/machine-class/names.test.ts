@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { isValidLabelValue, isValidServerName, labelValueFor, serverNameFor } from '../../src/spec/names.ts';
+import {
+  isValidLabelValue,
+  isValidServerName,
+  labelValueFor,
+  serverNameFor,
+} from '../../src/machine-class/names.ts';
 
 const long = (n: number, prefix = 'shoot--myproject--mycluster-worker-pool-z1-') =>
   (prefix + 'x'.repeat(n)).slice(0, n);

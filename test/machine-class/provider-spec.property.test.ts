@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { genericNamePattern, regionPattern, uuidPattern, zonePattern } from '../../src/spec/patterns.ts';
-import { formatFieldErrors, parseProviderSpec, providerSpecSchema } from '../../src/spec/provider-spec.ts';
+import {
+  genericNamePattern,
+  regionPattern,
+  uuidPattern,
+  zonePattern,
+} from '../../src/machine-class/patterns.ts';
+import {
+  formatFieldErrors,
+  parseProviderSpec,
+  providerSpecSchema,
+} from '../../src/machine-class/provider-spec.ts';
 
 const uuid = fc.uuid().map((u) => u.toLowerCase());
 const fields = Object.keys(providerSpecSchema.shape);

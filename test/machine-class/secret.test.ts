@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { formatFieldErrors } from '../../src/spec/field-error.ts';
-import { credentialFingerprint, type ParseSecretResult, parseSecret } from '../../src/spec/secret.ts';
+import { formatFieldErrors } from '../../src/machine-class/field-error.ts';
+import {
+  credentialFingerprint,
+  type ParseSecretResult,
+  parseSecret,
+} from '../../src/machine-class/secret.ts';
 import { keyMaterialFragments, makeServiceAccountKey, PROJECT, secretData, U2 } from './fixtures.ts';
 
 const key = makeServiceAccountKey();
