@@ -3,8 +3,9 @@
 export type { FieldError } from './field-error.ts';
 export { formatFieldError, formatFieldErrors } from './field-error.ts';
 export * from './names.ts';
+export { regionPattern } from './patterns.ts';
 export type { ParseProviderSpecResult, ProviderSpec } from './provider-spec.ts';
 export { bootVolumeSourceTypes, parseProviderSpec, providerSpecSchema } from './provider-spec.ts';
 export * from './resolve.ts';
 export type { ParseSecretOptions, ParseSecretResult, ProviderSecret } from './secret.ts';
-export { credentialFingerprint, parseSecret, secretKeyDocs } from './secret.ts';
+export { credentialFingerprint, parseSecret, secretKeyDocs, withUserData } from './secret.ts';

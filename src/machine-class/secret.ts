@@ -14,6 +14,7 @@
 
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
+import type { ServiceAccountKey } from '../iaas/auth/service-account-key.ts';
 import type { FieldError } from './field-error.ts';
 import { displayValue, formatPath } from './field-error.ts';
 import { regionOfZone, regionPattern, uuidExample, uuidPattern } from './patterns.ts';
@@ -79,10 +80,8 @@ export const secretKeyDocs: readonly SecretKeyDoc[] = [
 export interface ProviderSecret {
   /** Lowercase project UUID. */
   projectId: string;
-  /** The service account key as compact JSON text (structure checked). */
-  serviceAccountKey?: string;
-  /** Separate PEM private key for the service account key. */
-  privateKey?: string;
+  /** The service account key, parsed and checked; its private key only as a KeyObject. */
+  serviceAccountKey?: ServiceAccountKey;
   /** Static bearer token; only set when no service account key is present. */
   accessToken?: string;
   /** Region, e.g. eu01 (a zone given here has been mapped to its region). */
@@ -91,6 +90,11 @@ export interface ProviderSecret {
   userData?: string;
   /** Lowercase default network UUID. */
   networkId?: string;
+  /**
+   * SHA-256 (hex) of the credential material: the key document canonicalised, a separate private
+   * key, or the token. Names the credential without holding it (see credentialFingerprint).
+   */
+  credentialDigest: string;
 }
 
 export type ParseSecretResult =
@@ -155,24 +159,28 @@ export function parseSecret(data: Record<string, Buffer>, opts: ParseSecretOptio
     });
   } else secret.projectId = project.value.trim().toLowerCase();
 
-  const privateKey = text('privateKey');
+  let privateKey = text('privateKey');
   if (privateKey !== undefined) {
     const problem = rsaPrivateKeyProblem(privateKey);
-    if (problem) errors.push({ path: secretPath('privateKey'), message: problem });
-    else secret.privateKey = privateKey;
+    if (problem) {
+      errors.push({ path: secretPath('privateKey'), message: problem });
+      privateKey = undefined;
+    }
   }
+  let keyDocument: unknown;
 
   const key = pick('serviceAccountKey', sameKeyDocument);
   const token = text('accessToken');
   if (key) {
     const checked = checkServiceAccountKey(key.value, {
       path: secretPath(key.key),
-      separatePrivateKey: secret.privateKey,
+      separatePrivateKey: privateKey,
       ...(opts.now === undefined ? {} : { now: opts.now }),
     });
     if (!checked.ok) errors.push(...checked.errors);
     else {
-      secret.serviceAccountKey = checked.json;
+      secret.serviceAccountKey = checked.key;
+      keyDocument = checked.document;
       if (checked.decodedFromBase64)
         warnings.push(
           `${secretPath(key.key)}: was base64-encoded twice; decoded it, but store the JSON itself`,
@@ -227,6 +235,13 @@ export function parseSecret(data: Record<string, Buffer>, opts: ParseSecretOptio
   }
 
   if (errors.length > 0) return { ok: false, errors, warnings };
+  secret.credentialDigest = sha256(
+    JSON.stringify([
+      keyDocument === undefined ? '' : JSON.stringify(sortKeys(keyDocument)),
+      keyDocument === undefined ? '' : (privateKey?.trim() ?? ''),
+      keyDocument === undefined ? (secret.accessToken ?? '') : '',
+    ]),
+  );
   return { ok: true, secret: withRedactedViews(secret as ProviderSecret), warnings };
 }
 
@@ -266,12 +281,17 @@ function sortKeys(v: unknown): unknown {
 
 const hidden = '(hidden)';
 
+/** The same Secret with this Machine's user data (MCM puts a per-Machine bootstrap token in it). */
+export function withUserData(secret: ProviderSecret, userData: string | undefined): ProviderSecret {
+  const { userData: _, ...rest } = secret;
+  return withRedactedViews(userData === undefined ? rest : { ...rest, userData });
+}
+
 /** Logging or JSON-encoding a ProviderSecret by mistake shows no key, token or user data. */
 function withRedactedViews(secret: ProviderSecret): ProviderSecret {
   const view = () => ({
     projectId: secret.projectId,
     ...(secret.serviceAccountKey === undefined ? {} : { serviceAccountKey: hidden }),
-    ...(secret.privateKey === undefined ? {} : { privateKey: hidden }),
     ...(secret.accessToken === undefined ? {} : { accessToken: hidden }),
     ...(secret.region === undefined ? {} : { region: secret.region }),
     ...(secret.userData === undefined ? {} : { userData: hidden }),
@@ -284,18 +304,13 @@ function withRedactedViews(secret: ProviderSecret): ProviderSecret {
 
 /**
  * A stable SHA-256 (hex) of what decides which IaaS client serves a Secret: the project and the
- * credentials (key document canonicalised, separate private key, token). Region, user data and
- * network are not part of it: one client serves every region. `extra` lets the caller mix in
- * process-level settings such as the endpoint.
+ * credential (its digest). Region, user data and network are not part of it: one client serves
+ * every region. `extra` lets the caller mix in process-level settings such as the endpoint.
  */
 export function credentialFingerprint(secret: ProviderSecret, extra = ''): string {
-  const material = JSON.stringify([
-    'stackit-credential-v1',
-    secret.projectId,
-    secret.serviceAccountKey === undefined ? '' : canonicalJson(secret.serviceAccountKey),
-    secret.privateKey?.trim() ?? '',
-    secret.serviceAccountKey === undefined ? (secret.accessToken ?? '') : '',
-    extra,
-  ]);
-  return createHash('sha256').update(material, 'utf8').digest('hex');
+  return sha256(JSON.stringify(['stackit-credential-v2', secret.projectId, secret.credentialDigest, extra]));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

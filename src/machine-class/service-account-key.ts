@@ -3,7 +3,7 @@
 // finds the document (JSON, or base64 of JSON as some tools double-encode it) and turns the
 // parser's issues into FieldErrors under the Secret key's path. Nothing here echoes key material.
 import { createPrivateKey } from 'node:crypto';
-import { parseServiceAccountKey } from '../iaas/auth/service-account-key.ts';
+import { parseServiceAccountKey, type ServiceAccountKey } from '../iaas/auth/service-account-key.ts';
 import { IaasConfigError } from '../iaas/errors.ts';
 import type { FieldError } from './field-error.ts';
 
@@ -17,7 +17,14 @@ export interface KeyCheckOptions {
 }
 
 export type KeyCheckResult =
-  | { ok: true; json: string; decodedFromBase64: boolean }
+  | {
+      ok: true;
+      /** The parsed key; its private key only as a KeyObject. */
+      key: ServiceAccountKey;
+      /** The document's JSON value, for comparing two documents; never logged. */
+      document: unknown;
+      decodedFromBase64: boolean;
+    }
   | { ok: false; errors: FieldError[] };
 
 export function checkServiceAccountKey(text: string, o: KeyCheckOptions): KeyCheckResult {
@@ -33,8 +40,9 @@ export function checkServiceAccountKey(text: string, o: KeyCheckOptions): KeyChe
       ],
     };
   }
+  let key: ServiceAccountKey;
   try {
-    parseServiceAccountKey(doc.value, { privateKey: o.separatePrivateKey, now: o.now });
+    key = parseServiceAccountKey(doc.value, { privateKey: o.separatePrivateKey, now: o.now });
   } catch (e) {
     if (!(e instanceof IaasConfigError)) throw e;
     return {
@@ -48,7 +56,7 @@ export function checkServiceAccountKey(text: string, o: KeyCheckOptions): KeyChe
       })),
     };
   }
-  return { ok: true, json: JSON.stringify(doc.value), decodedFromBase64: doc.decodedFromBase64 };
+  return { ok: true, key, document: doc.value, decodedFromBase64: doc.decodedFromBase64 };
 }
 
 /** Why a PEM text is not a usable RSA private key, or undefined when it is. Never echoes the text. */

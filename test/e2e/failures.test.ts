@@ -85,7 +85,7 @@ describe('e2e: failures', { timeout: 1_200_000 }, () => {
 
       const inv = op('invalid-1').description;
       assert.equal(phase('invalid-1'), 'CrashLoopBackOff');
-      assert.match(inv, /machine class invalid-class is invalid/, 'which class');
+      assert.match(inv, /machine class [a-z0-9-]+\/invalid-class is invalid/, 'which class');
       assert.match(inv, /providerSpec\.availabilityZone/, 'which field');
       assert.match(inv, /eu01-1/, 'an example of a valid value');
       assert.equal(

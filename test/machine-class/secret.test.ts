@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
+import type { ServiceAccountKey } from '../../src/iaas/auth/service-account-key.ts';
 import { formatFieldErrors } from '../../src/machine-class/field-error.ts';
 import {
   credentialFingerprint,
@@ -42,7 +43,7 @@ describe('parseSecret: keys', () => {
       ),
     );
     assert.equal(r.secret.projectId, PROJECT);
-    assert.deepEqual(JSON.parse(r.secret.serviceAccountKey!), key.doc);
+    assertParsedKey(r.secret.serviceAccountKey, key.doc);
     assert.equal(r.secret.region, 'eu01');
     assert.equal(r.secret.userData, '#cloud-config\n');
     assert.equal(r.secret.networkId, U2);
@@ -54,7 +55,7 @@ describe('parseSecret: keys', () => {
       parseSecret(secretData({ 'project-id': PROJECT, 'serviceaccount.json': key.json, userData: 'x' })),
     );
     assert.equal(r.secret.projectId, PROJECT);
-    assert.deepEqual(JSON.parse(r.secret.serviceAccountKey!), key.doc);
+    assertParsedKey(r.secret.serviceAccountKey, key.doc);
     assert.equal(r.secret.region, undefined);
   });
 
@@ -93,7 +94,7 @@ describe('parseSecret: keys', () => {
       ),
     );
     assert.equal(r.secret.projectId, PROJECT);
-    assert.deepEqual(JSON.parse(r.secret.serviceAccountKey!), key.doc);
+    assertParsedKey(r.secret.serviceAccountKey, key.doc);
     assert.equal(r.warnings.length, 2);
     assert.match(r.warnings[0]!, /secret\.projectId and secret\."project-id" differ; using project-id/);
     assert.match(r.warnings[1]!, /serviceAccountKey.*serviceaccount\.json.*differ/);
@@ -118,7 +119,7 @@ describe('parseSecret: keys', () => {
         secretData({ projectId: PROJECT, serviceAccountKey: Buffer.from(key.json).toString('base64') }),
       ),
     );
-    assert.deepEqual(JSON.parse(r.secret.serviceAccountKey!), key.doc);
+    assertParsedKey(r.secret.serviceAccountKey, key.doc);
     assert.match(r.warnings.join(), /base64/);
   });
 
@@ -129,7 +130,9 @@ describe('parseSecret: keys', () => {
         secretData({ projectId: PROJECT, serviceAccountKey: own.json, privateKey: own.privateKeyPem }),
       ),
     );
-    assert.equal(r.secret.privateKey, own.privateKeyPem);
+    // The separate PEM becomes the parsed key's signing key; the text itself is not kept.
+    assert.equal(r.secret.serviceAccountKey?.signingKey.type, 'private');
+    assert.equal(Object.hasOwn(r.secret, 'privateKey'), false);
     const missing = errorsOf(parseSecret(secretData({ projectId: PROJECT, serviceAccountKey: own.json })));
     assert.deepEqual(
       missing.map((e) => e.path),
@@ -372,8 +375,8 @@ describe('ProviderSecret never reveals credentials when logged', () => {
       assert.doesNotMatch(text, /hunter2/);
       assert.match(text, new RegExp(PROJECT));
     }
-    // The data itself stays reachable for the driver.
-    assert.match(r.secret.serviceAccountKey!, /credentials/);
+    // The parsed key stays reachable for the driver.
+    assert.equal(r.secret.serviceAccountKey?.signingKey.asymmetricKeyType, 'rsa');
   });
 });
 
@@ -415,3 +418,14 @@ describe('credentialFingerprint', () => {
     assert.equal(seen.size, 6);
   });
 });
+
+/** The Secret keeps the key parsed: the document's fields, and the private key as a KeyObject only. */
+function assertParsedKey(
+  parsed: ServiceAccountKey | undefined,
+  doc: { id: string; credentials: { kid: string } },
+) {
+  assert.ok(parsed);
+  assert.equal(parsed.id, doc.id);
+  assert.equal(parsed.credentials.kid, doc.credentials.kid);
+  assert.equal(parsed.signingKey.asymmetricKeyType, 'rsa');
+}

@@ -10,10 +10,13 @@ import type { CreateMachineResponse } from '../types.ts';
 import { buildCreatePayload } from './create-payload.ts';
 import { type DriverState, recentClassFailure } from './driver-state.ts';
 import { goingAway, identityOf, pickServer, serversOfMachine } from './lookup.ts';
-import type { MachineContext } from './machine-context.ts';
+import type { ReadyMachineContext } from './machine-context.ts';
 import { removeDuplicates } from './remove-duplicates.ts';
 
-export async function createMachine(mc: MachineContext, state: DriverState): Promise<CreateMachineResponse> {
+export async function createMachine(
+  mc: ReadyMachineContext,
+  state: DriverState,
+): Promise<CreateMachineResponse> {
   // The inventory may be a few seconds old; a create decision needs a list started after this call.
   let candidates = await serversOfMachine(mc);
   if (candidates.filter((s) => !goingAway(s)).length === 0)
@@ -24,10 +27,10 @@ export async function createMachine(mc: MachineContext, state: DriverState): Pro
   return identityOf(mc, s);
 }
 
-async function createServer(mc: MachineContext, state: DriverState): Promise<Server> {
+async function createServer(mc: ReadyMachineContext, state: DriverState): Promise<Server> {
   const held = recentClassFailure(state, mc.ref);
   if (held) throw held;
-  const payload = buildCreatePayload(mc, mc.spec!, mc.settings!);
+  const payload = buildCreatePayload(mc, mc.spec, mc.settings);
   let created: Server;
   try {
     created = await mc.client.createServer(payload, mc.call);

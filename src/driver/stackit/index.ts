@@ -14,7 +14,8 @@ import { getMachineStatus } from './get-machine-status.ts';
 import { getVolumeIds } from './get-volume-ids.ts';
 import { initializeMachine } from './initialize-machine.ts';
 import { listMachines } from './list-machines.ts';
-import { type ResolveDeps, resolveListing, resolveMachine } from './resolve.ts';
+import { ParseCache } from './parse-cache.ts';
+import { type ResolveDeps, resolveListing, resolveMachine, resolveProcessConfig } from './resolve.ts';
 
 export interface StackitDriverOptions {
   log: Logger;
@@ -35,7 +36,8 @@ export function createStackitDriver(opts: StackitDriverOptions): Driver & { metr
       inventoryMaxAgeMs: opts.inventoryMaxAgeMs ?? 5_000,
       onRequest: metrics.onRequest,
     }),
-    env: opts.env ?? process.env,
+    config: resolveProcessConfig(opts.env ?? process.env),
+    parsed: new ParseCache(),
     log: opts.log,
     warned: new Set(),
   };
@@ -71,7 +73,7 @@ export function createStackitDriver(opts: StackitDriverOptions): Driver & { metr
       ),
     listMachines: (req, ctx) =>
       step('ListMachines', `machine class ${req.machineClass.metadata?.name ?? '?'}`, () =>
-        listMachines(resolveListing(req.machineClass, req.secret, ctx, deps)),
+        listMachines(resolveListing(req.machineClass, req.secret, ctx, deps), req.machines, metrics),
       ),
     async getVolumeIds(req) {
       return getVolumeIds(req);

@@ -15,11 +15,11 @@ import type { InitializeMachineResponse } from '../types.ts';
 import { nicsNeedingAllowedAddresses } from './allowed-addresses.ts';
 import { type DriverState, recordServerActive, recordServerError } from './driver-state.ts';
 import { findMachineServer, goingAway, identityOf, serverIdFromProviderId } from './lookup.ts';
-import type { MachineContext } from './machine-context.ts';
+import type { ReadyMachineContext } from './machine-context.ts';
 import { removeStrayServers } from './remove-duplicates.ts';
 
 export async function initializeMachine(
-  mc: MachineContext,
+  mc: ReadyMachineContext,
   state: DriverState,
 ): Promise<InitializeMachineResponse> {
   const server = await findMachineServer(mc);
@@ -49,11 +49,11 @@ export async function initializeMachine(
   return identityOf(mc, await setAllowedAddresses(mc, server));
 }
 
-function failedServer(mc: MachineContext, state: DriverState, server: Server): MachineError {
+function failedServer(mc: ReadyMachineContext, state: DriverState, server: Server): MachineError {
   const reason = server.errorMessage?.trim() || 'no error message from STACKIT';
   const capacity = isCapacityMessage(server.errorMessage);
-  const machineType = mc.spec?.machineType ?? server.machineType;
-  const zone = mc.spec?.availabilityZone ?? server.availabilityZone;
+  const machineType = mc.spec.machineType ?? server.machineType;
+  const zone = mc.spec.availabilityZone ?? server.availabilityZone;
   recordServerError(state, mc.ref, { capacity, reason, machineType, zone });
   mc.log.warn({ machine: mc.ref.name, serverId: server.id, capacity }, 'server ended in ERROR');
   const what = `server ${server.name} (${server.id}) of machine ${mc.ref.name} ended in status ERROR: "${reason}"; the machine is replaced and this server deleted with it`;
@@ -71,8 +71,8 @@ function failedServer(mc: MachineContext, state: DriverState, server: Server): M
   );
 }
 
-async function setAllowedAddresses(mc: MachineContext, server: Server): Promise<Server> {
-  const updates = nicsNeedingAllowedAddresses(server, mc.spec?.allowedAddresses ?? []);
+async function setAllowedAddresses(mc: ReadyMachineContext, server: Server): Promise<Server> {
+  const updates = nicsNeedingAllowedAddresses(server, mc.spec.allowedAddresses ?? []);
   let updated: Server = server;
   for (const { nic, allowedAddresses } of updates) {
     try {

@@ -38,3 +38,9 @@ export interface MachineContext extends ClassContext {
   /** Region, networking, boot source and user data as providerSpec and Secret combine them. */
   settings: ServerSettings | undefined;
 }
+
+/** What create and initialize work with: a class that validated, so spec and settings exist. */
+export interface ReadyMachineContext extends MachineContext {
+  spec: ProviderSpec;
+  settings: ServerSettings;
+}

@@ -1,36 +1,64 @@
-// The one shared step of every driver method: validate providerSpec and Secret (all errors at once),
-// combine them, and pick the IaaS client for the request's credential. Deletion tolerates a
-// providerSpec that no longer validates: a broken class must never keep a server alive.
+// The one shared step of every driver method: validate providerSpec and Secret (all errors at once,
+// each content parsed once, see parse-cache.ts), combine them, and pick the IaaS client for the
+// request's credential. Deletion tolerates a providerSpec that no longer validates: a broken class
+// must never keep a server alive.
 
 import { toMachineError } from '../../errors.ts';
-import { type IaasAuth, type IaasEnv, resolveIaasConfig } from '../../iaas/index.ts';
+import type { IaasAuth, IaasEnv, ResolvedIaasConfig } from '../../iaas/index.ts';
+import { resolveIaasConfig } from '../../iaas/index.ts';
 import {
   credentialFingerprint,
   type FieldError,
   formatFieldErrors,
   type ProviderSecret,
   type ProviderSpec,
-  parseProviderSpec,
-  parseSecret,
+  regionPattern,
   resolveServerSettings,
   type ServerSettings,
+  withUserData,
 } from '../../machine-class/index.ts';
-import { Code, MachineError } from '../../mcm/errors.ts';
 import type { Logger } from '../../util/log.ts';
 import type { CallContext, MachineClass, MachineRequest, SecretData } from '../types.ts';
+import { reportWarnings } from '../warnings.ts';
 import type { ClientPool } from './client-pool.ts';
-import type { ClassContext, MachineContext } from './machine-context.ts';
+import { classNameOf, invalidInput } from './invalid-input.ts';
+import type { ClassContext, MachineContext, ReadyMachineContext } from './machine-context.ts';
+import { type ParseCache, PER_MACHINE_SECRET_KEY } from './parse-cache.ts';
+
+/** The process's IaaS settings, resolved once at start; a bad variable fails every call, naming it. */
+export type ProcessConfig = { ok: true; iaas: ResolvedIaasConfig } | { ok: false; error: unknown };
+
+export function resolveProcessConfig(env: IaasEnv): ProcessConfig {
+  try {
+    return { ok: true, iaas: resolveIaasConfig(env) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
 
 export interface ResolveDeps {
   pool: ClientPool;
-  env: IaasEnv;
+  config: ProcessConfig;
+  parsed: ParseCache;
   log: Logger;
-  /** Warnings already logged (one line per class and text, not one per call). */
+  /** Per-Machine warnings already logged (one line per class and text, not one per call). */
   warned: Set<string>;
 }
 
 type Mode = 'strict' | 'lenient';
 
+export function resolveMachine(
+  req: MachineRequest,
+  ctx: CallContext,
+  deps: ResolveDeps,
+  mode: 'strict',
+): ReadyMachineContext;
+export function resolveMachine(
+  req: MachineRequest,
+  ctx: CallContext,
+  deps: ResolveDeps,
+  mode: Mode,
+): MachineContext;
 export function resolveMachine(
   req: MachineRequest,
   ctx: CallContext,
@@ -90,32 +118,36 @@ function resolveClass(
     });
   }
 
-  let iaas: ReturnType<typeof resolveIaasConfig>;
-  try {
-    iaas = resolveIaasConfig(deps.env);
-  } catch (e) {
-    throw toMachineError(e, 'the machine-controller environment');
-  }
+  if (!deps.config.ok) throw toMachineError(deps.config.error, 'the machine-controller environment');
+  const iaas = deps.config.iaas;
 
-  const secretResult = parseSecret(secretData, { credentialsRequired: !iaas.noAuth });
+  const secretParsed = deps.parsed.secret(secretData, !iaas.noAuth);
+  const specParsed = deps.parsed.providerSpec(machineClass);
+  const secretResult = secretParsed.result;
+  const specResult = specParsed.result;
   if (!secretResult.ok) errors.push(...secretResult.errors);
-  const specResult = parseProviderSpec(machineClass.providerSpec);
   if (!specResult.ok) errors.push(...specResult.errors);
-  warnOnce(deps, className, [...secretResult.warnings, ...specResult.warnings]);
+  const classWarnings = [...secretResult.warnings, ...specResult.warnings];
+  reportWarnings(classWarnings);
+  if (secretParsed.fresh || specParsed.fresh)
+    for (const w of classWarnings) deps.log.warn({ machineClass: classNameOf(machineClass) }, w);
 
   let spec: ProviderSpec | undefined = specResult.ok ? specResult.spec : undefined;
   let settings: ServerSettings | undefined;
   if (spec && secretResult.ok && machineName !== undefined) {
-    const s = resolveServerSettings(spec, secretResult.secret, machineName);
+    const userData = secretData?.[PER_MACHINE_SECRET_KEY]?.toString('utf8');
+    const secret = withUserData(secretResult.secret, userData?.trim() ? userData : undefined);
+    const s = resolveServerSettings(spec, secret, machineName);
     if (s.ok) {
       settings = s.value;
-      warnOnce(deps, className, s.warnings);
+      reportWarnings(s.warnings);
+      logOnce(deps, className, s.warnings);
     } else errors.push(...s.errors);
   }
 
   const secretOk = secretResult.ok ? secretResult.secret : undefined;
-  if (mode === 'strict' && errors.length > 0) throw invalid(className, errors);
-  if (!secretOk) throw invalid(className, errors);
+  if (!secretOk || (mode === 'strict' && errors.length > 0))
+    throw invalidInput(machineClass, secretData, errors);
   if (mode === 'lenient' && errors.length > 0) {
     deps.log.warn(
       { machineClass: className, errors: formatFieldErrors(errors) },
@@ -125,8 +157,9 @@ function resolveClass(
   }
   const region = settings?.region ?? regionLeniently(machineClass, secretOk);
   if (!region)
-    throw invalid(
-      className,
+    throw invalidInput(
+      machineClass,
+      secretData,
       errors.length
         ? errors
         : [
@@ -137,7 +170,6 @@ function resolveClass(
           ],
     );
 
-  const auth = authFor(secretOk, iaas);
   let handle: ReturnType<ClientPool['client']>;
   try {
     handle = deps.pool.client(
@@ -147,7 +179,7 @@ function resolveClass(
         projectId: secretOk.projectId,
         region,
       },
-      () => auth,
+      () => authFor(secretOk, iaas),
     );
   } catch (e) {
     throw toMachineError(e, `machine class ${className}: setting up the STACKIT client`);
@@ -168,37 +200,22 @@ function resolveClass(
   };
 }
 
-function authFor(secret: ProviderSecret, iaas: ReturnType<typeof resolveIaasConfig>): IaasAuth {
+function authFor(secret: ProviderSecret, iaas: ResolvedIaasConfig): IaasAuth {
   if (iaas.noAuth) return { type: 'none' };
-  if (secret.serviceAccountKey !== undefined) {
-    return {
-      type: 'service-account-key',
-      key: secret.serviceAccountKey,
-      privateKey: secret.privateKey,
-      tokenUrl: iaas.tokenUrl,
-    };
-  }
+  if (secret.serviceAccountKey !== undefined)
+    return { type: 'service-account-key', key: secret.serviceAccountKey, tokenUrl: iaas.tokenUrl };
   if (secret.accessToken !== undefined) return { type: 'token', token: secret.accessToken };
-  throw new MachineError(
-    Code.InvalidArgument,
-    'the Secret has no credentials: set serviceAccountKey (or serviceaccount.json)',
-  );
+  // parseSecret requires one of the two whenever authentication is on.
+  throw new Error('the Secret has no credentials although it validated');
 }
 
 function regionLeniently(machineClass: MachineClass, secret: ProviderSecret): string | undefined {
   const raw = (machineClass.providerSpec as { region?: unknown } | undefined)?.region;
-  if (typeof raw === 'string' && /^[a-z]{2}\d{2}$/.test(raw)) return raw;
+  if (typeof raw === 'string' && regionPattern.test(raw)) return raw;
   return secret.region;
 }
 
-function invalid(className: string, errors: FieldError[]): MachineError {
-  return new MachineError(
-    Code.InvalidArgument,
-    `machine class ${className} is invalid (${errors.length} problem${errors.length === 1 ? '' : 's'}): ${formatFieldErrors(errors)}`,
-  );
-}
-
-function warnOnce(deps: ResolveDeps, className: string, warnings: string[]): void {
+function logOnce(deps: ResolveDeps, className: string, warnings: string[]): void {
   for (const w of warnings) {
     const key = `${className}\u0000${w}`;
     if (deps.warned.has(key)) continue;
