@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import {
   type FaultProfile,
   type RunningSimulator,
+  type SeedData,
   type ServiceAccountKey,
   startSimulator,
 } from '../src/simulator/index.ts';
@@ -49,6 +50,8 @@ export interface StackOptions {
   simulatorPort?: number;
   /** Simulator state file (see docs/simulator.md); restartSimulator() reloads it. */
   simulatorStateFile?: string;
+  /** Simulator seed data (default: the built-in seed), e.g. from loadSeedFile(). */
+  simulatorSeed?: SeedData;
 }
 
 export interface Stack {
@@ -131,6 +134,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       logger: quiet,
       ...(opts.faults ? { faults: opts.faults } : {}),
       ...(opts.simulatorStateFile ? { stateFile: opts.simulatorStateFile } : {}),
+      ...(opts.simulatorSeed ? { seed: opts.simulatorSeed } : {}),
     };
     let sim = await startSimulator({ ...simOptions, port: opts.simulatorPort ?? 0 });
     const simPort = Number(new URL(sim.url).port);
