@@ -27,12 +27,3 @@ export function recordApiCall(record: ApiCallRecord): void {
 export function withApiCalls<T>(calls: ApiCallRecord[], fn: () => Promise<T>): Promise<T> {
   return store.run(calls, fn);
 }
-
-/** Runs fn, collecting every API request made on its behalf. */
-export async function recordingApiCalls<T>(
-  fn: () => Promise<T>,
-): Promise<{ result: T; calls: ApiCallRecord[] }> {
-  const calls: ApiCallRecord[] = [];
-  const result = await withApiCalls(calls, fn);
-  return { result, calls };
-}

@@ -4,6 +4,7 @@
 // classifies failures into IaasApiError, retries what is safe to retry and reports each attempt.
 
 import createClient from 'openapi-fetch';
+import { uuidPattern as uuid } from '../util/uuid.ts';
 import { KeyFlowTokenSource } from './auth/key-flow.ts';
 import { parseServiceAccountKey, type ServiceAccountKey } from './auth/service-account-key.ts';
 import {
@@ -148,7 +149,6 @@ const NETWORK = `${P}/networks/{networkId}` as const;
 const VOLUMES = `${P}/volumes` as const;
 const VOLUME = `${P}/volumes/{volumeId}` as const;
 
-const uuid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const requestIdHeaders = ['x-request-id', 'x-correlation-id', 'x-trace-id'];
 
 /** What each typed openapi-fetch call gets from #call. */

@@ -6,6 +6,7 @@ import {
   machineClassNameMetadataKey,
   machineNameMetadataKey,
   reservedLabelKeys,
+  reservedMetadataKeys,
   serverNameMaxLength,
 } from './names.ts';
 import { providerSpecSchema } from './provider-spec.ts';
@@ -96,9 +97,11 @@ export function renderMachineClassDoc(samples: DocSamples): string {
   p('  Go `%v` form Gardener renders, `[10.96.0.0/11 100.64.0.0/12]` (which YAML reads as a one-item list).');
   p('- UUIDs are accepted in any case and sent in lowercase.');
   p(
-    `- The driver labels each server with ${reservedLabelKeys.map((k) => `\`${k}\``).join(' and ')}; these keys`,
+    `- The driver labels each server with ${reservedLabelKeys.map((k) => `\`${k}\``).join(', ')}; these keys`,
   );
-  p('  are reserved in `labels`.');
+  p(
+    `  are reserved in \`labels\`, as ${reservedMetadataKeys.map((k) => `\`${k}\``).join(', ')} are in \`metadata\`.`,
+  );
   p();
   p('### Errors');
   p();
@@ -174,9 +177,7 @@ export function renderMachineClassDoc(samples: DocSamples): string {
   p(
     '52 characters, `-`, and 10 hex digits of the SHA-256 of the full name. The full names are kept in server',
   );
-  p(
-    `metadata \`${machineNameMetadataKey}\` and \`${machineClassNameMetadataKey}\` (reserved in \`metadata\`).`,
-  );
+  p(`metadata \`${machineNameMetadataKey}\` and \`${machineClassNameMetadataKey}\`.`);
   p();
   p('## Samples');
   for (const [name, content] of Object.entries(samples)) {

@@ -7,15 +7,32 @@
 import { createHash } from 'node:crypto';
 import { labelMaxLength, labelValuePattern } from './patterns.ts';
 
-/** Server label keys the driver sets (the existing Go provider's keys, so its servers are recognised). */
+/**
+ * Server label keys the driver sets. The machine and class keys are the existing Go provider's, so
+ * its servers are recognised; the namespace key scopes servers to one MCM namespace (one cluster's
+ * control plane) and is absent on the Go provider's. The driver overwrites these, so providerSpec
+ * may not set them.
+ */
 export const machineLabelKey = 'kubernetes.io/machine';
 export const machineClassLabelKey = 'kubernetes.io/machineclass';
-export const reservedLabelKeys: readonly string[] = [machineLabelKey, machineClassLabelKey];
+export const namespaceLabelKey = 'machine.sapcloud.io/namespace';
+export const reservedLabelKeys: readonly string[] = [
+  machineLabelKey,
+  machineClassLabelKey,
+  namespaceLabelKey,
+];
 
 /** Server metadata keys holding the full names (metadata keys may not contain `/`, hence `-`). */
 export const machineNameMetadataKey = 'kubernetes.io-machine';
 export const machineClassNameMetadataKey = 'kubernetes.io-machineclass';
-export const reservedMetadataKeys: readonly string[] = [machineNameMetadataKey, machineClassNameMetadataKey];
+export const namespaceMetadataKey = 'machine.sapcloud.io-namespace';
+export const managedByMetadataKey = 'managed-by';
+export const reservedMetadataKeys: readonly string[] = [
+  machineNameMetadataKey,
+  machineClassNameMetadataKey,
+  namespaceMetadataKey,
+  managedByMetadataKey,
+];
 
 export const serverNameMaxLength = 63;
 const hashChars = 10;

@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 
 /** The spec's UUID pattern is lowercase only; we accept any case and lowercase (UUIDs are case-insensitive). */
-export const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+export { uuidPattern } from '../util/uuid.ts';
 export const uuidExample = '11111111-2222-4333-8444-555555555555';
 
 /** GenericName: machine types, performance classes, security group names (and IDs). */
@@ -34,7 +34,6 @@ export const serviceAccountMailMaxLength = 255;
 
 /** Regions: eu01 (Heilbronn), eu02; the pattern admits future ones. */
 export const regionPattern = /^[a-z]{2}\d{2}$/;
-export const knownRegions = ['eu01', 'eu02'] as const;
 
 /** Zones: eu01-1, eu01-2, eu01-3 and the metro zone eu01-m; eu02's names follow the same scheme. */
 export const zonePattern = /^([a-z]{2}\d{2})-(\d|m)$/;

@@ -86,7 +86,7 @@ const labelsSchema = z
 
 function labelKeyProblem(key: string): string | undefined {
   if (reservedLabelKeys.includes(key))
-    return 'this label key is set by the driver to find the Machine’s server; remove it from providerSpec.labels';
+    return `this label key is set by the driver to tie the server to its Machine; remove it from providerSpec.labels (reserved: ${reservedLabelKeys.join(', ')})`;
   if (key.startsWith(reservedLabelPrefix))
     return `label keys starting with ${reservedLabelPrefix} are reserved by STACKIT`;
   if (key.length > labelMaxLength) return `label keys must be at most ${labelMaxLength} characters`;
@@ -106,7 +106,7 @@ const metadataSchema = z
             code: 'custom',
             path: [key],
             params: { value: key },
-            message: 'this metadata key is set by the driver to hold the full Machine name; use another key',
+            message: `this metadata key is set by the driver to tie the server to its Machine; use another key (reserved: ${reservedMetadataKeys.join(', ')})`,
           });
         } else if (!metadataKeyPattern.test(key)) {
           ctx.addIssue({
@@ -280,7 +280,7 @@ export const providerSpecSchema = z.strictObject({
   ),
   labels: doc(
     labelsSchema.optional(),
-    'Labels for the server. Keys and values up to 63 characters; keys may contain /. The driver adds kubernetes.io/machine and kubernetes.io/machineclass itself; they and the stackit- prefix are reserved.',
+    'Labels for the server. Keys and values up to 63 characters; keys may contain /. The driver adds kubernetes.io/machine, kubernetes.io/machineclass and machine.sapcloud.io/namespace itself; they and the stackit- prefix are reserved.',
     { type: 'map of string to string', example: '{kubernetes.io/cluster: shoot--project--name}' },
   ),
   networking: doc(
@@ -360,7 +360,7 @@ export const providerSpecSchema = z.strictObject({
   ),
   metadata: doc(
     metadataSchema.optional(),
-    'Server metadata. Keys: 1 to 255 letters, digits, spaces or - _ : . ; values: strings, numbers or booleans up to 255 characters, stored as text. Keys kubernetes.io-machine and kubernetes.io-machineclass are reserved for the driver.',
+    'Server metadata. Keys: 1 to 255 letters, digits, spaces or - _ : . ; values: strings, numbers or booleans up to 255 characters, stored as text. Keys kubernetes.io-machine, kubernetes.io-machineclass, machine.sapcloud.io-namespace and managed-by are reserved for the driver.',
     { type: 'map of string to string, number or boolean', example: '{cost-center: "1234"}' },
   ),
   allowedAddresses: doc(

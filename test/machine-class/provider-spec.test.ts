@@ -149,6 +149,13 @@ const bad: BadCase[] = [
     message: /driver/,
   },
   {
+    name: 'reserved label machine.sapcloud.io/namespace (the driver would silently replace it)',
+    patch: { labels: { 'machine.sapcloud.io/namespace': 'other' } },
+    path: 'providerSpec.labels."machine.sapcloud.io/namespace"',
+    message:
+      /set by the driver.*reserved: kubernetes\.io\/machine, kubernetes\.io\/machineclass, machine\.sapcloud\.io\/namespace/,
+  },
+  {
     name: 'stackit- label prefix',
     patch: { labels: { 'stackit-x': 'y' } },
     path: 'providerSpec.labels."stackit-x"',
@@ -373,6 +380,12 @@ const bad: BadCase[] = [
     patch: { metadata: { 'kubernetes.io-machine': 'x' } },
     path: 'providerSpec.metadata."kubernetes.io-machine"',
     message: /driver/,
+  },
+  {
+    name: 'metadata reserved keys managed-by and machine.sapcloud.io-namespace',
+    patch: { metadata: { 'managed-by': 'me', 'machine.sapcloud.io-namespace': 'x' } },
+    path: 'providerSpec.metadata."managed-by"',
+    message: /set by the driver/,
   },
   {
     name: 'allowedAddresses bad prefix',

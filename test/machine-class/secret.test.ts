@@ -422,7 +422,7 @@ describe('credentialFingerprint', () => {
 /** The Secret keeps the key parsed: the document's fields, and the private key as a KeyObject only. */
 function assertParsedKey(
   parsed: ServiceAccountKey | undefined,
-  doc: { id: string; credentials: { kid: string } },
+  doc: Record<string, unknown> & { credentials: Record<string, unknown> },
 ) {
   assert.ok(parsed);
   assert.equal(parsed.id, doc.id);

@@ -2,7 +2,8 @@
 // segment is the server UUID, which is what Gardener's cluster-autoscaler matches against the
 // Node's providerID (`stackit://<serverId>`, written by STACKIT's cloud-controller-manager).
 const prefix = 'stackit://';
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+import { uuidPattern as uuid } from '../../util/uuid.ts';
 
 export function providerIdFor(projectId: string, serverId: string): string {
   return `${prefix}${projectId.toLowerCase()}/${serverId.toLowerCase()}`;

@@ -8,17 +8,19 @@ import {
   machineClassNameMetadataKey,
   machineLabelKey,
   machineNameMetadataKey,
+  managedByMetadataKey,
+  namespaceLabelKey,
+  namespaceMetadataKey,
 } from '../../machine-class/names.ts';
 
 export const MACHINE_LABEL = machineLabelKey;
 export const CLASS_LABEL = machineClassLabelKey;
-/** Scopes servers to one MCM namespace (one cluster's control plane); absent on Go-provider servers. */
-export const NAMESPACE_LABEL = 'machine.sapcloud.io/namespace';
+export const NAMESPACE_LABEL = namespaceLabelKey;
 
 export const META_MACHINE = machineNameMetadataKey;
 export const META_CLASS = machineClassNameMetadataKey;
-export const META_NAMESPACE = 'machine.sapcloud.io-namespace';
-export const META_MANAGED_BY = 'managed-by';
+export const META_NAMESPACE = namespaceMetadataKey;
+export const META_MANAGED_BY = managedByMetadataKey;
 export const MANAGED_BY = 'machine-controller-manager-provider-stackit';
 
 export interface MachineRef {
@@ -51,10 +53,6 @@ export function serverMetadata(ref: MachineRef): Record<string, string> {
 /** One list per class: the namespace is filtered client-side so Go-provider servers stay visible. */
 export function classSelector(className: string): string {
   return `${CLASS_LABEL}=${labelValueFor(className)}`;
-}
-
-export function machineSelector(ref: MachineRef): string {
-  return `${CLASS_LABEL}=${labelValueFor(ref.className)},${MACHINE_LABEL}=${labelValueFor(ref.name)}`;
 }
 
 /** True when the server carries our namespace label, or none at all (created by the Go provider). */

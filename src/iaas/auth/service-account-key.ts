@@ -3,6 +3,7 @@
 // key only as a KeyObject, which neither JSON.stringify nor util.inspect reveal.
 
 import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { uuidPattern as uuid } from '../../util/uuid.ts';
 import { IaasConfigError } from '../errors.ts';
 
 export interface ServiceAccountKeyCredentials {
@@ -38,8 +39,6 @@ export interface ParseServiceAccountKeyOptions {
   /** Clock for the validUntil check (epoch ms). */
   now?: number | undefined;
 }
-
-const uuid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 type Issue = { field: string; problem: string };
 

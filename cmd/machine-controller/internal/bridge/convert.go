@@ -62,15 +62,3 @@ func decodeAddresses(in []*driverv1.NodeAddress) []corev1.NodeAddress {
 	}
 	return out
 }
-
-// EncodeAddresses is the inverse of decodeAddresses (used by fakes and tests).
-func EncodeAddresses(in []corev1.NodeAddress) []*driverv1.NodeAddress {
-	if len(in) == 0 {
-		return nil
-	}
-	out := make([]*driverv1.NodeAddress, 0, len(in))
-	for _, a := range in {
-		out = append(out, &driverv1.NodeAddress{Type: string(a.Type), Address: a.Address})
-	}
-	return out
-}

@@ -27,16 +27,6 @@ func StatusError(s *driverv1.Status) error {
 	return status.Error(codes.Code(c), SafeMessage(msg)) // #nosec G115 -- range checked above
 }
 
-// ToStatus is the inverse of StatusError: the wire form of an MCM error (nil for nil).
-// Errors that are not machinecodes/status errors become Unknown, as status.FromError does.
-func ToStatus(err error) *driverv1.Status {
-	if err == nil {
-		return nil
-	}
-	s, _ := status.FromError(err)
-	return &driverv1.Status{Code: int32(s.Code()), Message: s.Message()} // #nosec G115 -- codes are 0..17
-}
-
 // SafeMessage returns msg unchanged when status.FromError can recover it from the rendered error,
 // i.e. its square brackets nest properly. Otherwise brackets become parentheses: an unbalanced `[`
 // would make MCM read the whole error as Unknown, a stray `]` would truncate the message.

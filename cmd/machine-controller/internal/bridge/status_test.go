@@ -44,7 +44,7 @@ func TestStatusErrorEveryCodeParsesBackExactly(t *testing.T) {
 				t.Fatalf("code %d msg %q: FromError = (%v, %q, ok=%v)", c, msg, s.Code(), s.Message(), ok)
 			}
 			// And back to the wire, unchanged.
-			w := ToStatus(err)
+			w := toStatus(err)
 			if w.GetCode() != c || w.GetMessage() != msg {
 				t.Fatalf("code %d: ToStatus = %v", c, w)
 			}
@@ -99,11 +99,21 @@ func TestStatusErrorOutOfRangeIsUnknown(t *testing.T) {
 }
 
 func TestToStatusOfForeignErrorIsUnknown(t *testing.T) {
-	w := ToStatus(fmt.Errorf("plain"))
+	w := toStatus(fmt.Errorf("plain"))
 	if w.GetCode() != int32(codes.Unknown) || w.GetMessage() != "plain" {
 		t.Fatalf("got %v", w)
 	}
-	if ToStatus(nil) != nil {
+	if toStatus(nil) != nil {
 		t.Fatal("nil error must give nil status")
 	}
+}
+
+// toStatus is the inverse of StatusError, for round-trip checks: the wire form of an MCM error (nil for nil).
+// Errors that are not machinecodes/status errors become Unknown, as status.FromError does.
+func toStatus(err error) *driverv1.Status {
+	if err == nil {
+		return nil
+	}
+	s, _ := status.FromError(err)
+	return &driverv1.Status{Code: int32(s.Code()), Message: s.Message()} // #nosec G115 -- codes are 0..17
 }
