@@ -9,7 +9,13 @@ import { Engine } from './engine.ts';
 import { createRequestListener } from './http.ts';
 import { createPrng } from './prng.ts';
 import { renderServer } from './render.ts';
-import { completeProject, completeSeed, type PartialProjectSeed, seedDefaults } from './seed.ts';
+import {
+  completeProject,
+  completeSeed,
+  loadSeedFile,
+  type PartialProjectSeed,
+  seedDefaults,
+} from './seed.ts';
 import { readStateFile, StateWriter } from './state-file.ts';
 import { Store } from './store.ts';
 import type {
@@ -26,7 +32,7 @@ import { newUuid } from './uuid.ts';
 import { warmUpValidators } from './validation.ts';
 
 export { parseFaultProfile } from './faults.ts';
-export { completeSeed, loadSeedFile } from './seed.ts';
+export { completeSeed, loadSeedFile, parseSeed } from './seed.ts';
 export { defaultSeed } from './seed-default.ts';
 export type * from './types.ts';
 
@@ -38,7 +44,8 @@ export interface SimulatorOptions {
   noAuth?: boolean;
   /** Persist state here and reload it on start. */
   stateFile?: string;
-  seed?: SeedData;
+  /** Seed data, or the path of a seed file (YAML or JSON, see `loadSeedFile`). */
+  seed?: SeedData | string;
   /** CREATING -> ACTIVE/ERROR after this long (default 2000 ms). */
   bootDelayMs?: number;
   /** DELETING -> gone after this long (default 1000 ms). */
@@ -80,7 +87,8 @@ export interface RunningSimulator {
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   const log = opts.logger ?? createLogger('stackit-simulator');
   const store = new Store();
-  let seed = structuredClone(opts.seed ?? completeSeed());
+  let seed =
+    typeof opts.seed === 'string' ? loadSeedFile(opts.seed) : structuredClone(opts.seed ?? completeSeed());
   const saved = opts.stateFile ? readStateFile(opts.stateFile) : undefined;
   if (saved) {
     store.restore(saved);

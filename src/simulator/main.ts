@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // stackit-simulator: run the STACKIT IaaS v2 simulator as a process (local runs, demos, the Go SDK).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCli } from '../util/cli.ts';
 import { parseFaultProfile, type SimulatorOptions, startSimulator } from './index.ts';
 import { loadSeedFile } from './seed.ts';
 
@@ -10,7 +10,7 @@ const USAGE = `Usage: stackit-simulator [flags]
   --port <n>             listen port (default 8787, 0 = random)
   --host <addr>          listen address (default 127.0.0.1)
   --state <file>         persist state to this JSON file and reload it on start
-  --seed <file>          seed data (JSON; missing keys keep the built-in defaults)
+  --seed <file>          seed data (YAML or JSON; missing keys keep the built-in defaults)
   --no-auth              accept API calls without a bearer token
   --boot-delay <ms>      CREATING -> ACTIVE delay (default 2000)
   --delete-delay <ms>    DELETING -> gone delay (default 1000)
@@ -34,32 +34,24 @@ function intFlag(name: string, v: string | undefined, min = 0): number | undefin
 }
 
 async function main(): Promise<void> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        state: { type: 'string' },
-        seed: { type: 'string' },
-        'no-auth': { type: 'boolean' },
-        'boot-delay': { type: 'string' },
-        'delete-delay': { type: 'string' },
-        'token-ttl': { type: 'string' },
-        faults: { type: 'string' },
-        'random-seed': { type: 'string' },
-        'write-key': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    fail((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  const values: Record<string, string | boolean | undefined> = parseCli({
+    name: 'stackit-simulator',
+    command: 'stackit-simulator',
+    usage: USAGE,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      state: { type: 'string' },
+      seed: { type: 'string' },
+      'no-auth': { type: 'boolean' },
+      'boot-delay': { type: 'string' },
+      'delete-delay': { type: 'string' },
+      'token-ttl': { type: 'string' },
+      faults: { type: 'string' },
+      'random-seed': { type: 'string' },
+      'write-key': { type: 'string' },
+    },
+  }).values;
   const str = (k: string) => values[k] as string | undefined;
   const opts: SimulatorOptions = { port: intFlag('port', str('port')) ?? 8787 };
   if (str('host')) opts.host = str('host')!;

@@ -97,7 +97,7 @@ export function renderVolume(v: VolumeRecord): Volume {
     availabilityZone: v.availabilityZone,
     status: v.status,
     labels: specMap({ ...v.labels }),
-    encrypted: false,
+    encrypted: v.encrypted ?? false,
     createdAt: v.createdAt,
     updatedAt: v.updatedAt,
   };
@@ -108,6 +108,7 @@ export function renderVolume(v: VolumeRecord): Volume {
   if (v.bootable !== undefined) out.bootable = v.bootable;
   if (v.performanceClass !== undefined) out.performanceClass = v.performanceClass;
   if (v.source) out.source = { ...v.source };
+  if (v.imageConfig !== undefined) o.imageConfig = structuredClone(v.imageConfig);
   if (v.serverId !== undefined) o.serverId = v.serverId;
   return out;
 }

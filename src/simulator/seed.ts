@@ -1,9 +1,11 @@
-// Loading and checking seed data. A seed file may give any subset of the top-level keys; missing
-// keys keep the built-in defaults, and missing per-project lists are empty.
+// Loading and checking seed data. A seed file (YAML or JSON) may give any subset of the top-level
+// keys; missing keys keep the built-in defaults, and missing per-project lists are empty.
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { DEFAULT_REGION, defaultSeed } from './seed-default.ts';
+import { parseSeedInput } from './seed-schema.ts';
 import type { ProjectSeed, SeedData, SeedDefaults } from './types.ts';
-import { isUuid } from './uuid.ts';
+import { isUuid, newUuid } from './uuid.ts';
 
 export type PartialProjectSeed = Partial<ProjectSeed> & { id: string };
 export type PartialSeed = Partial<Omit<SeedData, 'projects'>> & { projects?: PartialProjectSeed[] };
@@ -14,7 +16,11 @@ export function completeProject(p: PartialProjectSeed): ProjectSeed {
     id: p.id,
     regions: p.regions?.length ? p.regions : [DEFAULT_REGION],
     networks: p.networks ?? [],
-    securityGroups: p.securityGroups ?? [],
+    // Rules need ids for Get/DeleteSecurityGroupRule; given once here, they survive resets.
+    securityGroups: (p.securityGroups ?? []).map((g) => ({
+      ...g,
+      rules: (g.rules ?? []).map((r) => ({ ...r, id: r.id ?? newUuid() })),
+    })),
     affinityGroups: p.affinityGroups ?? [],
     volumes: p.volumes ?? [],
     nics: p.nics ?? [],
@@ -34,17 +40,36 @@ export function completeSeed(partial: PartialSeed = {}): SeedData {
   return seed;
 }
 
-export function loadSeedFile(path: string): SeedData {
+/** Parses seed text (YAML, of which JSON is a subset), checks it and completes it with the defaults. */
+export function parseSeed(text: string): SeedData {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = parseYaml(text);
+  } catch (e) {
+    throw new Error(`not valid YAML or JSON: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('expected a mapping (object) at the top level');
+  }
+  return completeSeed(parseSeedInput(parsed));
+}
+
+/**
+ * Reads a seed file (`.yaml`, `.yml` or `.json`; the content decides, not the name), checks it and
+ * completes it with the built-in defaults. Errors name the file and the path of every problem.
+ */
+export function loadSeedFile(path: string): SeedData {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new Error(`seed file ${path}: ${(e as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`seed file ${path}: expected a JSON object`);
+  try {
+    return parseSeed(text);
+  } catch (e) {
+    throw new Error(`seed file ${path}: ${(e as Error).message}`);
   }
-  return completeSeed(parsed as PartialSeed);
 }
 
 /** Throws on the mistakes that would make the simulator answer nonsense. */
@@ -58,6 +83,12 @@ export function checkSeed(seed: SeedData): void {
     else ids.add(id);
   };
   if (seed.projects.length === 0) problems.push('projects: at least one project is required');
+  const keypairNames = new Set<string>();
+  seed.keypairs.forEach((k, i) => {
+    if (k.name === undefined || k.name === '') problems.push(`keypairs[${i}].name: a name is required`);
+    else if (keypairNames.has(k.name)) problems.push(`keypairs[${i}].name: duplicate name ${k.name}`);
+    else keypairNames.add(k.name);
+  });
   seed.images.forEach((im, i) => {
     uuid(`images[${i}]`, im.id);
   });

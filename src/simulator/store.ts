@@ -15,6 +15,7 @@ import type {
   RegionSeed,
   SecurityGroup,
   SeedData,
+  Writable,
 } from './types.ts';
 import { macFor } from './uuid.ts';
 
@@ -84,14 +85,21 @@ export interface VolumeRecord {
   bootable?: boolean;
   performanceClass?: string;
   source?: { type: string; id: string };
+  /** Set when the volume was created with encryptionParameters (which never come back). */
+  encrypted?: boolean;
+  imageConfig?: Record<string, unknown>;
   labels: Labels;
   serverId?: string;
   createdAt: string;
   updatedAt: string;
 }
 
-export type NetworkRecord = Network & { id: string; region: string };
-export type SecurityGroupRecord = SecurityGroup & { id: string; region: string };
+export type NetworkRecord = Omit<Writable<Network>, 'ipv4'> & {
+  id: string;
+  region: string;
+  ipv4?: Writable<NonNullable<Network['ipv4']>>;
+};
+export type SecurityGroupRecord = Writable<SecurityGroup> & { id: string; region: string };
 export type AffinityGroupRecord = AffinityGroup & { id: string; region: string };
 
 export interface ProjectRecord {
@@ -143,6 +151,9 @@ export interface StateSnapshot {
 
 const nowIso = () => new Date().toISOString();
 
+const PUBLIC_POOL = '(public)';
+const PUBLIC_RANGES = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'];
+
 export class Store {
   regions: RegionSeed[] = [];
   machineTypes: MachineType[] = [];
@@ -189,6 +200,7 @@ export class Store {
     };
     if (p.name !== undefined) rec.name = p.name;
     this.projects.set(p.id, rec);
+    this.reserveNetworkAddresses(rec);
     const created = nowIso();
     for (const v of p.volumes) {
       const vol: VolumeRecord = {
@@ -231,6 +243,20 @@ export class Store {
       this.nics.set(n.id, nic);
     }
     return rec;
+  }
+
+  /** A network router's public (SNAT) address, from the documentation ranges of RFC 5737. */
+  allocatePublicIp(): string | undefined {
+    return this.ipam.allocate(PUBLIC_POOL, PUBLIC_RANGES, []);
+  }
+
+  releasePublicIp(ip: string | undefined): void {
+    this.ipam.release(PUBLIC_POOL, ip);
+  }
+
+  private reserveNetworkAddresses(p: ProjectRecord): void {
+    for (const n of p.networks.values())
+      if (n.ipv4?.publicIp) this.ipam.reserve(PUBLIC_POOL, n.ipv4.publicIp);
   }
 
   allocateIp(network: NetworkRecord): string | undefined {
@@ -292,6 +318,7 @@ export class Store {
     }
     this.nics.clear();
     this.ipam.clear();
+    for (const p of this.projects.values()) this.reserveNetworkAddresses(p);
     for (const n of s.nics) {
       this.nics.set(n.id, n);
       if (n.ipv4) this.ipam.reserve(n.networkId, n.ipv4);

@@ -14,7 +14,11 @@ export type MachineType = Schemas['MachineType'];
 export type Keypair = Schemas['Keypair'];
 export type AffinityGroup = Schemas['AffinityGroup'];
 export type SecurityGroup = Schemas['SecurityGroup'];
+export type SecurityGroupRule = Schemas['SecurityGroupRule'];
 export type ApiError = Schemas['Error'];
+
+/** The generated types mark response-only fields readonly; the simulator's records set them. */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * The generated types model the spec's free-form maps (labels, metadata, extraSpecs: `type: object`,
