@@ -1,27 +1,13 @@
 // `npm run bench`: provisioning speed, API economy, footprint, lists, throttling and bridge latency
 // of the STACKIT provider on the whole local stack with the simulator (issue 9). Writes
 // bench/results/<date>-<config>.json and .md, one SVG chart per run, and bench/results/latest.md.
-//
-//   npm run bench                          # N = 50 and 200, boot delay 30 s (about 20 minutes)
-//   npm run bench -- --quick               # smoke: N = 10, boot 5 s, small lists
-//   npm run bench -- --n 1000 --runs provisioning,footprint
-//   npm run bench -- --runs lists,bridge
-//   npm run bench -- --runs error --error-n 10 --error-share 0.2
-//
-// Flags: --runs provisioning,economy,footprint,error,lists,throttling,bridge (default: all)
-//        --n 50,200  --boot-delay 30000  --join-delay 5000  --delete-delay 5000
-//        --steady-window 120000  --throttle-n 200  --throttle-rate 0.3
-//        --error-n 10  --error-share 0.2
-//        --list-servers 5000  --list-in-class 200  --plugin src|dist  --config NAME  --out bench/results
-//        --plugin-command="<node> [flags] <main>"
-//        --mc-args="--kube-api-qps=100 ..."  --mcm-args="..." (appended to the Gardener flags; use =)
-//        --quick
+// Flags and examples: USAGE below (`npm run bench -- --help`).
 // The benchmark is never part of `npm test`.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCli } from '../src/util/cli.ts';
 import { repoRoot } from '../stack/binaries.ts';
 import { type BridgeResult, measureBridge } from './lib/bridge.ts';
 import { type ErrorResult, runErrorScenario } from './lib/error-scenario.ts';
@@ -33,7 +19,31 @@ import { runningChart } from './lib/svg.ts';
 
 const ALL_RUNS = ['provisioning', 'economy', 'footprint', 'error', 'lists', 'throttling', 'bridge'] as const;
 
-const { values } = parseArgs({
+const USAGE = `Usage: npm run bench -- [flags]
+
+Benchmarks on the whole local stack with the simulator (issue 9); writes bench/results/<date>-<config>.json
+and .md, one SVG chart per run, and bench/results/latest.md. Method: bench/README.md.
+
+  npm run bench                          # N = 50 and 200, boot delay 30 s (about 20 minutes)
+  npm run bench -- --quick               # smoke: N = 10, boot 5 s, small lists
+  npm run bench -- --n 1000 --runs provisioning,footprint
+  npm run bench -- --runs error --error-n 10 --error-share 0.2
+
+  --runs provisioning,economy,footprint,error,lists,throttling,bridge (default: all)
+  --n 50,200  --boot-delay 30000  --join-delay 5000  --delete-delay 5000
+  --steady-window 120000  --throttle-n 200  --throttle-rate 0.3
+  --error-n 10  --error-share 0.2
+  --list-servers 5000  --list-in-class 200  --plugin src|dist  --config NAME  --out bench/results
+  --plugin-command="<node> [flags] <main>"
+  --mc-args="--kube-api-qps=100 ..."  --mcm-args="..." (appended to the Gardener flags; use =)
+  --quick
+  -h, --help   this text
+`;
+
+const cli = parseCli({
+  name: 'bench',
+  command: 'npm run bench --',
+  usage: USAGE,
   options: {
     runs: { type: 'string' },
     n: { type: 'string' },
@@ -54,22 +64,16 @@ const { values } = parseArgs({
     'mcm-args': { type: 'string', default: '' },
     out: { type: 'string', default: join(repoRoot, 'bench/results') },
     quick: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
   },
 });
-if (values.help) {
-  console.log(
-    'npm run bench -- [--quick] [--runs provisioning,economy,footprint,error,lists,throttling,bridge] [--n 50,200] [--boot-delay 30000] [--join-delay 5000] [--delete-delay 5000] [--steady-window 120000] [--throttle-n 200] [--throttle-rate 0.3] [--error-n 10] [--error-share 0.2] [--list-servers 5000] [--list-in-class 200] [--plugin src|dist] [--plugin-command=CMD] [--mc-args FLAGS] [--mcm-args FLAGS] [--config NAME] [--out DIR]',
-  );
-  process.exit(0);
-}
+const { values } = cli;
 
 const quick = values.quick;
 const num = (v: string | undefined, dflt: number) => (v === undefined ? dflt : Number(v));
 const runs = new Set((values.runs ?? ALL_RUNS.join(',')).split(',').map((s) => s.trim()));
 for (const r of runs) {
   if (!(ALL_RUNS as readonly string[]).includes(r))
-    throw new Error(`unknown run ${r}; known: ${ALL_RUNS.join(', ')}`);
+    cli.fail(`unknown run ${r}; known: ${ALL_RUNS.join(', ')}`);
 }
 const ns = (values.n ?? (quick ? '10' : '50,200')).split(',').map(Number);
 const bootDelayMs = num(values['boot-delay'], quick ? 5_000 : 30_000);
@@ -80,7 +84,7 @@ const throttleRate = num(values['throttle-rate'], 0.3);
 const throttleN = num(values['throttle-n'], Math.min(200, Math.max(...ns)));
 const errorN = num(values['error-n'], 10);
 const errorShare = num(values['error-share'], 0.2);
-if (!(errorShare > 0 && errorShare <= 1)) throw new Error('--error-share is in (0, 1]');
+if (!(errorShare > 0 && errorShare <= 1)) cli.fail('--error-share is in (0, 1]');
 const listServers = num(values['list-servers'], quick ? 1_000 : 5_000);
 const listInClass = num(values['list-in-class'], quick ? 50 : 200);
 // src: node src/plugin/main.ts (type stripping, as the tests run it); dist: the compiled plugin
@@ -91,7 +95,7 @@ const pluginCommand =
   (values.plugin === 'dist'
     ? `${join(repoRoot, 'node_modules/.bin/node')} ${join(repoRoot, 'dist/src/plugin/main.js')}`
     : undefined);
-if (values.plugin !== 'src' && values.plugin !== 'dist') throw new Error('--plugin is src or dist');
+if (values.plugin !== 'src' && values.plugin !== 'dist') cli.fail('--plugin is src or dist');
 const extraMcArgs = values['mc-args'].split(/\s+/).filter(Boolean);
 const extraMcmArgs = values['mcm-args'].split(/\s+/).filter(Boolean);
 const extra = {

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderMachineClassDoc } from '../src/machine-class/machine-class-doc.ts';
+import { parseCli } from '../src/util/cli.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const docPath = join(root, 'docs', 'machine-class.md');
@@ -23,8 +24,20 @@ export function renderDoc(): string {
 }
 
 if (import.meta.main) {
+  const { check } = parseCli({
+    name: 'gen-machine-class-doc',
+    command: 'npx node scripts/gen-machine-class-doc.ts',
+    usage: `Usage: npx node scripts/gen-machine-class-doc.ts [--check]
+
+Writes docs/machine-class.md from the providerSpec and Secret schemas (src/machine-class) and samples/.
+
+  --check      fail when the committed file differs instead of writing it
+  -h, --help   this text
+`,
+    options: { check: { type: 'boolean', default: false } },
+  }).values;
   const content = renderDoc();
-  if (process.argv.includes('--check')) {
+  if (check) {
     let current = '';
     try {
       current = readFileSync(docPath, 'utf8');

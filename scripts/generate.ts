@@ -17,9 +17,22 @@ import { fileURLToPath } from 'node:url';
 import { compile } from 'json-schema-to-typescript';
 import openapiTS, { astToString } from 'openapi-typescript';
 import YAML from 'yaml';
+import { parseCli } from '../src/util/cli.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const check = process.argv.includes('--check');
+const { check } = parseCli({
+  name: 'generate',
+  command: 'npm run generate --',
+  usage: `Usage: npm run generate [-- --check]        (make generate)
+
+Regenerates every generated file from its source of truth: IaaS API types from
+api/stackit-iaas/iaas-v2.json, MCM types from api/mcm-crds, the driver protocol from proto/.
+
+  --check      regenerate in memory and fail when a committed file differs (npm run check:generated)
+  -h, --help   this text
+`,
+  options: { check: { type: 'boolean', default: false } },
+}).values;
 
 type Output = { path: string; content: string };
 /** `owns`: directories holding only this generator's output; files there that it no longer writes are stale. */

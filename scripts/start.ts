@@ -1,12 +1,38 @@
 // `make start`: our machine-controller against real clusters and a real (or simulated) STACKIT,
 // configured the way MCM's own integration framework passes it: CONTROL_KUBECONFIG,
 // TARGET_KUBECONFIG (default: the control cluster), CONTROL_NAMESPACE. STACKIT_IAAS_ENDPOINT etc.
-// pass through. Extra arguments go to the machine-controller (e.g. -- --v=4).
+// pass through. Arguments after `--` go to the machine-controller.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseCli } from '../src/util/cli.ts';
 import { repoRoot } from '../stack/binaries.ts';
 import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND } from '../stack/stack.ts';
+
+const USAGE = `Usage: npm run start -- [-- <machine-controller flags>]        (make start runs it)
+
+Runs our machine-controller (MCM's Go controller + the TypeScript STACKIT driver) against real
+clusters and a real or simulated STACKIT. Configured by environment:
+
+  CONTROL_KUBECONFIG     kubeconfig of the cluster holding Machines, MachineClasses, Secrets (required)
+  CONTROL_NAMESPACE      namespace of those objects (required)
+  TARGET_KUBECONFIG      kubeconfig of the cluster the Nodes join (default: CONTROL_KUBECONFIG)
+  STACKIT_IAAS_ENDPOINT  IaaS API base URL (default: STACKIT's; the simulator's URL for local runs)
+
+Arguments after a second \`--\` go to the machine-controller, e.g.
+  npm run start -- -- --v=4 --machine-creation-timeout=30m
+See docs/operations.md.
+
+  -h, --help             this text
+`;
+
+const cli = parseCli({
+  name: 'start',
+  command: 'npm run start --',
+  usage: USAGE,
+  options: {},
+  passThrough: true,
+});
 
 const control = process.env.CONTROL_KUBECONFIG;
 const namespace = process.env.CONTROL_NAMESPACE;
@@ -26,7 +52,7 @@ const args = [
   `--target-kubeconfig=${process.env.TARGET_KUBECONFIG ?? control}`,
   `--namespace=${namespace}`,
   '--leader-elect=false',
-  ...process.argv.slice(2),
+  ...cli.rest,
 ];
 console.error(`[start] ${MACHINE_CONTROLLER_BIN} ${args.join(' ')}`);
 const child = spawn(MACHINE_CONTROLLER_BIN, args, {

@@ -33,11 +33,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import YAML from 'yaml';
 import { startSimulator } from '../../src/simulator/index.ts';
+import { parseCli } from '../../src/util/cli.ts';
 import { repoRoot, resolveBinDir } from '../../stack/binaries.ts';
 import { startControlPlane } from '../../stack/control-plane.ts';
 import { createNamespace } from '../../stack/mcm-objects.ts';
@@ -48,7 +48,26 @@ import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND } from '../../stack/stack.ts';
 const WIRING_DIR = join(repoRoot, 'test/mcm-integration');
 const NAMESPACE = 'shoot--stackit--mcm-it';
 
-const { values } = parseArgs({
+const USAGE = `Usage: npm run test:mcm-integration -- [flags]        (make test-mcm-integration)
+
+Runs Gardener MCM's own provider integration suite (v0.62.1) against the local stack, once per
+node join delay, and reports pass/fail per spec with timings. Needs \`make machine-controller\` and
+the kube binaries. Logs and reports stay in --log-dir (default: a fresh directory under $TMPDIR).
+
+  --join-delays <list>   node join delays, e.g. 20s,3s (env MCM_IT_JOIN_DELAYS, default 20s,3s)
+  --timeout <s>          the framework's Eventually timeout (env MCM_IT_TIMEOUT_SECONDS, default 300)
+  --poll <s>             the framework's poll interval (env MCM_IT_POLL_SECONDS, default 2)
+  --focus <regex>        run only matching specs (env MCM_IT_FOCUS)
+  --log-dir <dir>        keep logs and reports here (env MCM_IT_LOG_DIR)
+  --boot-delay <ms>      simulated server boot time (default 2000)
+  --suite-timeout <d>    ginkgo suite timeout (default 3h)
+  -h, --help             this text
+`;
+
+const { values } = parseCli({
+  name: 'mcm-integration',
+  command: 'npm run test:mcm-integration --',
+  usage: USAGE,
   options: {
     'join-delays': { type: 'string', default: process.env.MCM_IT_JOIN_DELAYS ?? '20s,3s' },
     timeout: { type: 'string', default: process.env.MCM_IT_TIMEOUT_SECONDS ?? '300' },
