@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import fc from 'fast-check';
 import type { RunningSimulator } from '../../src/simulator/index.ts';
 import { call, createServer, type Json, projectPath, start, waitFor, waitForStatus } from './helpers.ts';
 
@@ -710,6 +711,140 @@ describe('faults, counters, persistence and reset cover the new resources', () =
       await expectStatus(call(sim, 'GetVolume', 'GET', `${P(sim)}/volumes/${vol.id}`), 404);
       await expectStatus(call(sim, 'GetAffinityGroup', 'GET', `${P(sim)}/affinity-groups/${ag.id}`), 404);
       await expectStatus(call(sim, 'GetKeyPair', 'GET', `/v2/keypairs/${sim.defaults.keypairName}`), 200);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('arbitrary create bodies', () => {
+  test('never crash the simulator: every answer is documented or 501, with a spec-valid body', async () => {
+    const sim = await start();
+    try {
+      const junk = fc.oneof(
+        fc.string({ maxLength: 12 }),
+        fc.integer({ min: -5, max: 70000 }),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
+      );
+      // Mostly plausible values, sometimes junk, so that creates succeed as well as fail.
+      const maybe = <T>(good: fc.Arbitrary<T>) =>
+        fc.oneof({ weight: 4, arbitrary: good as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: junk });
+      const group = (
+        await call(sim, 'CreateSecurityGroup', 'POST', `${P(sim)}/security-groups`, {
+          body: { name: 'fuzz' },
+        })
+      ).body;
+      const cidr = fc
+        .tuple(
+          fc.integer({ min: 0, max: 255 }),
+          fc.integer({ min: 0, max: 255 }),
+          fc.integer({ min: 6, max: 31 }),
+        )
+        .map(([a, b, len]) => `10.${a}.${b}.0/${len}`);
+      const cases = [
+        {
+          op: 'CreateNetwork',
+          path: `${P(sim)}/networks`,
+          body: fc.record(
+            {
+              name: maybe(fc.constantFrom('net', 'shoot--a--b')),
+              labels: maybe(
+                fc.dictionary(fc.constantFrom('a', 'b/c', 'stackit-x'), fc.constantFrom('x', '')),
+              ),
+              routed: maybe(fc.boolean()),
+              ipv4: maybe(
+                fc.oneof(
+                  fc.record(
+                    { prefix: maybe(cidr), gateway: maybe(fc.constantFrom('10.0.0.1', null)) },
+                    { requiredKeys: [] },
+                  ),
+                  fc.record({ prefixLength: maybe(fc.integer({ min: 6, max: 31 })) }),
+                ),
+              ),
+            },
+            { requiredKeys: [] },
+          ),
+        },
+        {
+          op: 'CreateSecurityGroupRule',
+          path: `${P(sim)}/security-groups/${group.id}/rules`,
+          body: fc.record(
+            {
+              direction: maybe(fc.constantFrom('ingress', 'egress')),
+              ethertype: maybe(fc.constantFrom('IPv4', 'IPv6')),
+              protocol: maybe(
+                fc.oneof(fc.constantFrom('tcp', 'udp', 'icmp', 'gre'), fc.integer({ min: 0, max: 255 })),
+              ),
+              ipRange: maybe(cidr),
+              portRange: maybe(
+                fc.record({
+                  min: fc.integer({ min: 0, max: 70000 }),
+                  max: fc.integer({ min: 0, max: 65535 }),
+                }),
+              ),
+            },
+            { requiredKeys: [] },
+          ),
+        },
+        {
+          op: 'CreateVolume',
+          path: `${P(sim)}/volumes`,
+          body: fc.record(
+            {
+              availabilityZone: maybe(fc.constantFrom('eu01-1', 'eu01-m', 'eu02-1')),
+              size: maybe(fc.integer({ min: -1, max: 17000 })),
+              source: maybe(
+                fc.record({
+                  type: fc.constantFrom('image', 'volume', 'snapshot', 'disk'),
+                  id: fc.constantFrom(sim.defaults.imageId, '596734d1-c4c9-481f-a4f7-5ec69bf37af3', 'nope'),
+                }),
+              ),
+              bootable: maybe(fc.boolean()),
+            },
+            { requiredKeys: [] },
+          ),
+        },
+        {
+          op: 'CreateKeyPair',
+          path: '/v2/keypairs',
+          body: fc.record(
+            {
+              name: maybe(fc.string({ minLength: 1, maxLength: 8 })),
+              publicKey: maybe(fc.constantFrom(ED25519, `${ED25519} c@d`, 'ssh-rsa AAAA')),
+              labels: maybe(fc.dictionary(fc.constantFrom('a', 'b'), fc.constantFrom('x', 'y'))),
+            },
+            { requiredKeys: [] },
+          ),
+        },
+      ];
+      for (const c of cases) {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(
+              { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+              { weight: 5, arbitrary: c.body },
+            ),
+            async (b) => {
+              const r = await call(sim, c.op, 'POST', c.path, { body: b }); // checks the body against the spec
+              assert.ok([201, 202, 400, 404, 409, 501].includes(r.status), `${c.op} ${r.status} ${r.text}`);
+            },
+          ),
+          { numRuns: 80, seed: 11 },
+        );
+      }
+      assert.equal((await fetch(`${sim.url}/admin/healthz`)).status, 200);
+      // The property must have exercised both sides of every operation.
+      const seen = sim.counters().byOperationAndStatus;
+      for (const c of cases) {
+        const statuses = Object.keys(seen[c.op] ?? {});
+        assert.ok(
+          statuses.some((s) => s.startsWith('2')),
+          `${c.op}: no success among ${statuses.join(',')}`,
+        );
+        assert.ok(statuses.includes('400'), `${c.op}: no 400 among ${statuses.join(',')}`);
+      }
     } finally {
       await sim.close();
     }
