@@ -1,5 +1,5 @@
 // `make demo` as a new user runs it, in one run: the URLs, IDs, kubeconfig and a ready Secret +
-// MachineClass file are printed as soon as the stack is up; --seed reaches the simulator;
+// MachineClass file are printed as soon as the stack is up; a YAML --seed reaches the simulator;
 // --replicas 0 says there is nothing to wait for; the file applies under new names, and Machines
 // the user creates by hand (a bare Machine, another MachineDeployment) show up in the phase lines
 // with a 20 s boot as (creating), Pending, Running, never a failure phase (issue 14); Ctrl-C stops
@@ -27,8 +27,8 @@ describe('e2e: the demo', { timeout: 600_000 }, () => {
     const project = seed.projects[0]!;
     project.id = randomUUID();
     seed.keypairs[0]!.name = 'demo-test-keypair';
-    const seedFile = join(mkdtempSync(join(tmpdir(), 'demo-test-')), 'seed.json');
-    writeFileSync(seedFile, JSON.stringify(seed));
+    const seedFile = join(mkdtempSync(join(tmpdir(), 'demo-test-')), 'seed.yaml');
+    writeFileSync(seedFile, YAML.stringify(seed));
 
     const child = spawn(
       join(repoRoot, 'node_modules/.bin/node'),

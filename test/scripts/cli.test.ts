@@ -67,11 +67,17 @@ describe('scripts: --help and unknown options', { timeout: 120_000 }, () => {
     });
   }
 
-  test('a bad option value is a usage error too', async () => {
-    const r = await run('scripts/demo.ts', ['--replicas', 'three']);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /^demo: --replicas must be an integer >= 0, got 'three'\n/);
-    noTrace(r);
+  test('a bad option value or an unreadable --seed file is a usage error too', async () => {
+    const [replicas, seed] = await Promise.all([
+      run('scripts/demo.ts', ['--replicas', 'three']),
+      run('scripts/demo.ts', ['--seed', '/nonexistent/seed.yaml']),
+    ]);
+    assert.equal(replicas.code, 2);
+    assert.match(replicas.stderr, /^demo: --replicas must be an integer >= 0, got 'three'\n/);
+    noTrace(replicas);
+    assert.equal(seed.code, 2);
+    assert.match(seed.stderr, /^demo: --seed: seed file \/nonexistent\/seed\.yaml: ENOENT/);
+    noTrace(seed);
   });
 
   test("start: flags after -- are the machine-controller's, not unknown options", async () => {
