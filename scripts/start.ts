@@ -1,7 +1,7 @@
 // `make start`: our machine-controller against real clusters and a real (or simulated) STACKIT,
 // configured the way MCM's own integration framework passes it: CONTROL_KUBECONFIG,
 // TARGET_KUBECONFIG (default: the control cluster), CONTROL_NAMESPACE. STACKIT_IAAS_ENDPOINT etc.
-// pass through. Arguments after `--` go to the machine-controller.
+// pass through. Arguments go to the machine-controller.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { parseCli } from '../src/util/cli.ts';
 import { repoRoot } from '../stack/binaries.ts';
 import { MACHINE_CONTROLLER_BIN, PLUGIN_COMMAND } from '../stack/stack.ts';
 
-const USAGE = `Usage: npm run start -- [-- <machine-controller flags>]        (make start runs it)
+const USAGE = `Usage: npm run start -- [<machine-controller flags>]        (make start runs it)
 
 Runs our machine-controller (MCM's Go controller + the TypeScript STACKIT driver) against real
 clusters and a real or simulated STACKIT. Configured by environment:
@@ -19,20 +19,25 @@ clusters and a real or simulated STACKIT. Configured by environment:
   TARGET_KUBECONFIG      kubeconfig of the cluster the Nodes join (default: CONTROL_KUBECONFIG)
   STACKIT_IAAS_ENDPOINT  IaaS API base URL (default: STACKIT's; the simulator's URL for local runs)
 
-Arguments after a second \`--\` go to the machine-controller, e.g.
-  npm run start -- -- --v=4 --machine-creation-timeout=30m
+Every other argument goes to the machine-controller (which rejects flags it does not know), e.g.
+  npm run start -- --v=4 --machine-creation-timeout=30m
 See docs/operations.md.
 
-  -h, --help             this text
+  -h, --help             this text (only as the sole argument)
 `;
 
-const cli = parseCli({
+// All arguments are the machine-controller's, as \`npm run start -- --v=4\` always passed them; only a
+// lone --help is ours. A leading \`--\` is dropped for those who separate them anyway.
+const argv = process.argv.slice(2);
+const helpOnly = argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h');
+parseCli({
   name: 'start',
   command: 'npm run start --',
   usage: USAGE,
   options: {},
-  passThrough: true,
+  argv: helpOnly ? argv : [],
 });
+const rest = argv[0] === '--' ? argv.slice(1) : argv;
 
 const control = process.env.CONTROL_KUBECONFIG;
 const namespace = process.env.CONTROL_NAMESPACE;
@@ -52,7 +57,7 @@ const args = [
   `--target-kubeconfig=${process.env.TARGET_KUBECONFIG ?? control}`,
   `--namespace=${namespace}`,
   '--leader-elect=false',
-  ...cli.rest,
+  ...rest,
 ];
 console.error(`[start] ${MACHINE_CONTROLLER_BIN} ${args.join(' ')}`);
 const child = spawn(MACHINE_CONTROLLER_BIN, args, {
