@@ -127,20 +127,21 @@ func run(s *options.MCServer, po *pluginOptions) error {
 		os.Exit(0)
 	}()
 
-	failer, err := statusFailer(s)
+	machines, err := controlMachineClient(s)
 	if err != nil {
 		return err
 	}
 	b := bridge.New(supervised{sup}, po.callTimeout, "stackit").WithCreationFlow(bridge.CreationFlow{
 		DefaultTimeout: s.SafetyOptions.MachineCreationTimeout.Duration,
-		Failer:         failer,
-	})
+		Failer:         bridge.StatusFailer{Client: machines},
+	}).WithMachineLister(bridge.ClientMachineLister{Client: machines})
 	return app.Run(s, b)
 }
 
-// statusFailer is the client the bridge marks Machines Failed with: the control cluster as app.Run
-// resolves it (--control-kubeconfig, "inClusterConfig", else --target-kubeconfig).
-func statusFailer(s *options.MCServer) (bridge.Failer, error) {
+// controlMachineClient is the client the bridge marks Machines Failed with and lists them for
+// ListMachines: the control cluster as app.Run resolves it (--control-kubeconfig,
+// "inClusterConfig", else --target-kubeconfig).
+func controlMachineClient(s *options.MCServer) (machineclient.MachineV1alpha1Interface, error) {
 	path := s.ControlKubeconfig
 	if path == "" {
 		path = s.TargetKubeconfig
@@ -157,5 +158,5 @@ func statusFailer(s *options.MCServer) (bridge.Failer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("control cluster client: %w", err)
 	}
-	return bridge.StatusFailer{Client: c}, nil
+	return c, nil
 }

@@ -50,6 +50,12 @@ export interface DeleteMachineResponse {
 export interface ListMachinesRequest {
   machineClass: MachineClass;
   secret: SecretData;
+  /**
+   * The Machines of the class's namespace that have a ProviderID (every class): Machine name ->
+   * spec.providerID, listed by the bridge for this call. Undefined when it could not list them:
+   * servers of the Go provider are then neither adopted nor reported.
+   */
+  machines?: Record<string, string>;
 }
 export interface ListMachinesResponse {
   /** providerID -> machine name; ProviderIDs byte-identical to CreateMachine's. */

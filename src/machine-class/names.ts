@@ -22,6 +22,13 @@ export const reservedLabelKeys: readonly string[] = [
   namespaceLabelKey,
 ];
 
+/**
+ * The Go provider's label keys of v0.1.0-v0.2.0 (v0.3.0 and later use the two above; v0.1.0-v0.2.0
+ * also set `mcm.gardener.cloud/role: node`). Read only, to adopt its servers after a switch.
+ */
+export const goProviderV01MachineLabelKey = 'mcm.gardener.cloud/machine';
+export const goProviderV01MachineClassLabelKey = 'mcm.gardener.cloud/machineclass';
+
 /** Server metadata keys holding the full names (metadata keys may not contain `/`, hence `-`). */
 export const machineNameMetadataKey = 'kubernetes.io-machine';
 export const machineClassNameMetadataKey = 'kubernetes.io-machineclass';

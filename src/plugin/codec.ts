@@ -68,10 +68,17 @@ export function decodeMachineRequest(w: WireMachineRequest): MachineRequest {
   };
 }
 
-export function decodeListRequest(w: { machineClass: Buffer; secret: Buffer }): ListMachinesRequest {
+export function decodeListRequest(w: {
+  machineClass: Buffer;
+  secret: Buffer;
+  machineProviderIds?: Record<string, string>;
+  machinesListed?: boolean;
+}): ListMachinesRequest {
   return {
     machineClass: required<MachineClass>(w.machineClass, 'MachineClass'),
     secret: decodeSecret(w.secret),
+    // proto3 cannot tell an empty map from an absent one: the flag says whether the bridge listed.
+    machines: w.machinesListed ? { ...(w.machineProviderIds ?? {}) } : undefined,
   };
 }
 

@@ -78,7 +78,12 @@ test('prints the go-plugin handshake, serves, and exits cleanly on SIGTERM', asy
 
     const client = driverClient(socketPath);
     const res = await invoke<ListMachinesResponse>((cb) =>
-      client.listMachines({ machineClass: machineClass(), secret: secret({}) }, md(), within(), cb),
+      client.listMachines(
+        { machineClass: machineClass(), secret: secret({}), machineProviderIds: {}, machinesListed: false },
+        md(),
+        within(),
+        cb,
+      ),
     );
     client.close();
     assert.deepEqual(res.machineList, {});

@@ -39,7 +39,13 @@ function scriptedDriver() {
     initializeMachine: run,
     deleteMachine: run,
     getMachineStatus: run,
-    listMachines: async () => ({ machineList: { 'stackit://p/1': 'm-1' } }),
+    // Echoes the Machines the bridge sent (name -> ProviderID) as listed servers.
+    listMachines: async (r: { machines?: Record<string, string> }) => ({
+      machineList: {
+        'stackit://p/1': 'm-1',
+        ...Object.fromEntries(Object.entries(r.machines ?? {}).map(([name, id]) => [id, name])),
+      },
+    }),
     getVolumeIds: async (r: { pvSpecs: { csi?: { volumeHandle: string } }[] }) => ({
       volumeIds: r.pvSpecs.flatMap((s) => (s.csi ? [s.csi.volumeHandle] : [])),
     }),
@@ -184,9 +190,19 @@ describe('plugin server', () => {
 
   test('ListMachines and GetVolumeIDs round trip', async () => {
     const list = await invoke<ListMachinesResponse>((cb) =>
-      client.listMachines({ machineClass: machineClass(), secret: secret({}) }, md(), within(), cb),
+      client.listMachines(
+        {
+          machineClass: machineClass(),
+          secret: secret({}),
+          machineProviderIds: { 'm-2': 'stackit://p/2' },
+          machinesListed: true,
+        },
+        md(),
+        within(),
+        cb,
+      ),
     );
-    assert.deepEqual(list.machineList, { 'stackit://p/1': 'm-1' });
+    assert.deepEqual(list.machineList, { 'stackit://p/1': 'm-1', 'stackit://p/2': 'm-2' });
     const vols = await invoke<GetVolumeIDsResponse>((cb) =>
       client.getVolumeIDs(
         {

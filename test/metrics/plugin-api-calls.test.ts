@@ -142,7 +142,12 @@ describe('plugin: API requests per driver call', () => {
     const [a, b, c] = await Promise.all([
       invoke<CreateMachineResponse>((cb) => s.client.createMachine(req(), md(), within(), cb)),
       invoke<ListMachinesResponse>((cb) =>
-        s.client.listMachines({ machineClass: machineClass(), secret: secret({}) }, md(), within(), cb),
+        s.client.listMachines(
+          { machineClass: machineClass(), secret: secret({}), machineProviderIds: {}, machinesListed: false },
+          md(),
+          within(),
+          cb,
+        ),
       ),
       invoke<DeleteMachineResponse>((cb) => s.client.deleteMachine(req(), md(), within(), cb)),
     ]);

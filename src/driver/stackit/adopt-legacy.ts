@@ -1,27 +1,96 @@
-// Servers created by the existing Go provider carry the machine and class labels but not our
-// namespace label. Adding it when their Machine finds them lets ListMachines (and so orphan
-// collection) see them from then on, after switching providers.
-import type { Server } from '../../iaas/index.ts';
-import { labelValueFor } from '../../machine-class/index.ts';
+// Servers created by the existing Go provider (stackitcloud/machine-controller-manager-provider-stackit)
+// carry its machine and class labels but not our namespace label, so nothing on them tells which
+// cluster they belong to. A Machine of this namespace whose ProviderID names one proves it ours:
+// adopting it adds our labels (UpdateServer), after which ListMachines lists it and orphan
+// collection covers it like a server we created. Adoption happens in ListMachines (every orphan
+// period, for every Machine) and in GetMachineStatus (a Machine still being created).
+import type { IaasClient, Server } from '../../iaas/index.ts';
+import {
+  goProviderV01MachineClassLabelKey,
+  goProviderV01MachineLabelKey,
+  labelValueFor,
+  machineClassLabelKey,
+  machineLabelKey,
+} from '../../machine-class/names.ts';
+import type { Logger } from '../../util/log.ts';
+import type { CallOptions, ServerInventory } from './inventory.ts';
+import { serverIdFromProviderId } from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';
-import { MACHINE_LABEL, NAMESPACE_LABEL } from './server-identity.ts';
+import { type MachineRef, META_MACHINE, NAMESPACE_LABEL, serverLabels } from './server-identity.ts';
 
+/**
+ * The label keys of every released generation of the Go provider (checked against its tags v0.1.0
+ * to v0.6.0): v0.3.0 and later use our keys. The values are the Machine's and the MachineClass's
+ * names as they are.
+ */
+export const GO_PROVIDER_LABELS = [
+  { since: 'v0.3.0', machine: machineLabelKey, machineClass: machineClassLabelKey },
+  { since: 'v0.1.0', machine: goProviderV01MachineLabelKey, machineClass: goProviderV01MachineClassLabelKey },
+] as const;
+
+/** v0.1.0-v0.2.0's class label, which the class's own server list does not select. */
+export const OLDEST_CLASS_LABEL = GO_PROVIDER_LABELS[1].machineClass;
+
+/** A server the Go provider created for this class: a class label of any generation, no namespace label. */
+export function isGoProviderServer(server: Server, className: string): boolean {
+  if (server.labels?.[NAMESPACE_LABEL] !== undefined) return false;
+  const value = labelValueFor(className);
+  return GO_PROVIDER_LABELS.some((g) => server.labels?.[g.machineClass] === value);
+}
+
+/** True when a machine label of any generation names this Machine. */
+function labelledFor(server: Server, machineName: string): boolean {
+  const value = labelValueFor(machineName);
+  return GO_PROVIDER_LABELS.some((g) => server.labels?.[g.machine] === value);
+}
+
+export interface AdoptionTarget {
+  client: IaasClient;
+  inventory: ServerInventory;
+  call: CallOptions;
+  log: Logger;
+}
+
+/**
+ * Adds our labels (machine, class, namespace; the Go provider's stay) to a server whose ownership
+ * the caller has proven. Undefined when the update failed (logged): the next pass tries again.
+ */
+export async function adoptServer(
+  t: AdoptionTarget,
+  server: Server,
+  ref: MachineRef,
+  via: 'ListMachines' | 'GetMachineStatus',
+): Promise<Server | undefined> {
+  const labels = serverLabels(ref, (server.labels ?? {}) as Record<string, string>);
+  // A name longer than a label value is found by its metadata (machineNameOf): without it, orphan
+  // collection would look for a Machine named like the shortened label and delete the server.
+  const metadata =
+    labelValueFor(ref.name) === ref.name
+      ? undefined
+      : { ...(server.metadata ?? {}), [META_MACHINE]: ref.name };
+  try {
+    await t.client.updateServer(server.id, { labels, ...(metadata ? { metadata } : {}) }, t.call);
+  } catch (e) {
+    t.log.warn(
+      { machine: ref.name, serverId: server.id, err: (e as Error).message },
+      'could not label a server created by the Go provider; the next pass tries again',
+    );
+    return undefined;
+  }
+  const adopted = { ...server, labels, ...(metadata ? { metadata } : {}) };
+  t.inventory.upsert(adopted);
+  t.log.info({ machine: ref.name, serverId: server.id, via }, 'adopted server created by the Go provider');
+  return adopted;
+}
+
+/**
+ * GetMachineStatus: adopts the Machine's server only once its ProviderID names it. A server found
+ * by its machine label alone (no ProviderID yet) is used but not labelled: another cluster's Machine
+ * of the same name would carry the same labels.
+ */
 export async function adoptIfLegacy(mc: MachineContext, server: Server): Promise<Server> {
   if (server.labels?.[NAMESPACE_LABEL] !== undefined) return server;
-  if (server.labels?.[MACHINE_LABEL] !== labelValueFor(mc.ref.name)) return server;
-  const labels = { ...(server.labels ?? {}), [NAMESPACE_LABEL]: labelValueFor(mc.ref.namespace) };
-  try {
-    await mc.client.updateServer(server.id, { labels }, mc.call);
-  } catch (e) {
-    // Not fatal: the Machine works without it; the next lookup tries again.
-    mc.log.warn(
-      { machine: mc.ref.name, serverId: server.id, err: (e as Error).message },
-      'could not label legacy server',
-    );
+  if (serverIdFromProviderId(mc) !== server.id.toLowerCase() || !labelledFor(server, mc.ref.name))
     return server;
-  }
-  const adopted = { ...server, labels };
-  mc.inventory.upsert(adopted);
-  mc.log.info({ machine: mc.ref.name, serverId: server.id }, 'adopted server created by the Go provider');
-  return adopted;
+  return (await adoptServer(mc, server, mc.ref, 'GetMachineStatus')) ?? server;
 }

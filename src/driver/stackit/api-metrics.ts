@@ -1,13 +1,14 @@
 // IaaS request accounting for the STACKIT driver. Each HTTP attempt is reported to the driver call
 // it was made for (src/driver/api-calls.ts), so the bridge can record MCM's own mcm_cloud_api_*
 // metrics in the Go process. Metrics MCM does not define live here, in the driver's own prom-client
-// registry, which the plugin serves to the bridge (Metrics RPC) for the controller's /metrics.
-import { Counter, Registry } from 'prom-client';
+// registry, which the plugin serves to the bridge (Metrics RPC) for the controller's /metrics; so
+// does the gauge of servers the Go provider left that orphan collection cannot prove ours.
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { IaasRequestEvent } from '../../iaas/index.ts';
 import { recordApiCall } from '../api-calls.ts';
 import type { DriverMetricsSource } from '../types.ts';
 
-export { type ApiCallRecord, recordingApiCalls } from '../api-calls.ts';
+export type { ApiCallRecord } from '../api-calls.ts';
 
 export class DriverMetrics implements DriverMetricsSource {
   readonly registry = new Registry();
@@ -29,6 +30,18 @@ export class DriverMetrics implements DriverMetricsSource {
     labelNames: ['operation', 'code'],
     registers: [this.registry],
   });
+
+  readonly #unownedLegacy = new Gauge({
+    name: 'stackit_unowned_legacy_servers',
+    help: 'Servers of the Go provider for this MachineClass that no Machine of this namespace holds by ProviderID (their Machine is gone, or another cluster owns them): left alone, for an operator to check. Set by each orphan collection pass.',
+    labelNames: ['machine_class'],
+    registers: [this.registry],
+  });
+
+  /** ListMachines' count of the Go provider's servers it could not prove ours. */
+  setUnownedLegacyServers(machineClass: string, count: number): void {
+    this.#unownedLegacy.set({ machine_class: machineClass }, count);
+  }
 
   /** The IaaS client's request hook. */
   readonly onRequest = (e: IaasRequestEvent): void => {

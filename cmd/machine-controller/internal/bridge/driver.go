@@ -43,6 +43,8 @@ type Bridge struct {
 	// provider labels MCM's driver metrics.
 	provider string
 	creation CreationFlow
+	// machines lists the namespace's Machines for ListMachines (machines.go); nil: unknown.
+	machines MachineLister
 }
 
 var _ driver.Driver = (*Bridge)(nil)
@@ -172,8 +174,10 @@ func (b *Bridge) ListMachines(ctx context.Context, req *driver.ListMachinesReque
 	if err != nil {
 		return nil, status.Error(codes.Internal, SafeMessage(err.Error()))
 	}
+	listReq := &driverv1.ListMachinesRequest{MachineClass: o.machineClass, Secret: o.secret}
+	b.addMachines(ctx, req.MachineClass, listReq)
 	out, err := call(ctx, b, op, func(ctx context.Context, c driverv1.DriverServiceClient) (*driverv1.ListMachinesResponse, error) {
-		return c.ListMachines(ctx, &driverv1.ListMachinesRequest{MachineClass: o.machineClass, Secret: o.secret})
+		return c.ListMachines(ctx, listReq)
 	})
 	if err != nil {
 		return nil, err

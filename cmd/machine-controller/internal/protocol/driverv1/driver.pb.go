@@ -799,11 +799,19 @@ func (x *GetMachineStatusResponse) GetError() *Status {
 }
 
 type ListMachinesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	MachineClass  []byte                 `protobuf:"bytes,2,opt,name=machine_class,json=machineClass,proto3" json:"machine_class,omitempty"`
-	Secret        []byte                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	MachineClass []byte                 `protobuf:"bytes,2,opt,name=machine_class,json=machineClass,proto3" json:"machine_class,omitempty"`
+	Secret       []byte                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
+	// The Machines of the class's namespace that have a ProviderID: Machine name -> spec.providerID,
+	// listed from the control cluster for this call (every class, not only this one: the ProviderID
+	// alone proves which server a Machine owns). The driver adopts a server of the Go provider (no
+	// namespace label) only when one of these names it; see docs/operations.md, Switching.
+	MachineProviderIds map[string]string `protobuf:"bytes,4,rep,name=machine_provider_ids,json=machineProviderIds,proto3" json:"machine_provider_ids,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// False when the bridge could not list the Machines (or was built without a client): nothing is
+	// adopted then, and Go-provider servers are neither adopted nor reported as unowned.
+	MachinesListed bool `protobuf:"varint,5,opt,name=machines_listed,json=machinesListed,proto3" json:"machines_listed,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ListMachinesRequest) Reset() {
@@ -848,6 +856,20 @@ func (x *ListMachinesRequest) GetSecret() []byte {
 		return x.Secret
 	}
 	return nil
+}
+
+func (x *ListMachinesRequest) GetMachineProviderIds() map[string]string {
+	if x != nil {
+		return x.MachineProviderIds
+	}
+	return nil
+}
+
+func (x *ListMachinesRequest) GetMachinesListed() bool {
+	if x != nil {
+		return x.MachinesListed
+	}
+	return false
 }
 
 type ListMachinesResponse struct {
@@ -1158,10 +1180,15 @@ const file_stackit_driver_v1_driver_proto_rawDesc = "" +
 	"\tnode_name\x18\x02 \x01(\tR\bnodeName\x12<\n" +
 	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x127\n" +
 	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"R\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"\xb4\x02\n" +
 	"\x13ListMachinesRequest\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
-	"\x06secret\x18\x03 \x01(\fR\x06secret\"\x9d\x02\n" +
+	"\x06secret\x18\x03 \x01(\fR\x06secret\x12p\n" +
+	"\x14machine_provider_ids\x18\x04 \x03(\v2>.stackit.driver.v1.ListMachinesRequest.MachineProviderIdsEntryR\x12machineProviderIds\x12'\n" +
+	"\x0fmachines_listed\x18\x05 \x01(\bR\x0emachinesListed\x1aE\n" +
+	"\x17MachineProviderIdsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9d\x02\n" +
 	"\x14ListMachinesResponse\x12[\n" +
 	"\fmachine_list\x18\x01 \x03(\v28.stackit.driver.v1.ListMachinesResponse.MachineListEntryR\vmachineList\x127\n" +
 	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
@@ -1200,7 +1227,7 @@ func file_stackit_driver_v1_driver_proto_rawDescGZIP() []byte {
 	return file_stackit_driver_v1_driver_proto_rawDescData
 }
 
-var file_stackit_driver_v1_driver_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_stackit_driver_v1_driver_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_stackit_driver_v1_driver_proto_goTypes = []any{
 	(*Status)(nil),                    // 0: stackit.driver.v1.Status
 	(*ApiCall)(nil),                   // 1: stackit.driver.v1.ApiCall
@@ -1219,7 +1246,8 @@ var file_stackit_driver_v1_driver_proto_goTypes = []any{
 	(*GetVolumeIDsResponse)(nil),      // 14: stackit.driver.v1.GetVolumeIDsResponse
 	(*MetricsRequest)(nil),            // 15: stackit.driver.v1.MetricsRequest
 	(*MetricsResponse)(nil),           // 16: stackit.driver.v1.MetricsResponse
-	nil,                               // 17: stackit.driver.v1.ListMachinesResponse.MachineListEntry
+	nil,                               // 17: stackit.driver.v1.ListMachinesRequest.MachineProviderIdsEntry
+	nil,                               // 18: stackit.driver.v1.ListMachinesResponse.MachineListEntry
 }
 var file_stackit_driver_v1_driver_proto_depIdxs = []int32{
 	2,  // 0: stackit.driver.v1.CreateMachineResponse.addresses:type_name -> stackit.driver.v1.NodeAddress
@@ -1233,30 +1261,31 @@ var file_stackit_driver_v1_driver_proto_depIdxs = []int32{
 	2,  // 8: stackit.driver.v1.GetMachineStatusResponse.addresses:type_name -> stackit.driver.v1.NodeAddress
 	1,  // 9: stackit.driver.v1.GetMachineStatusResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
 	0,  // 10: stackit.driver.v1.GetMachineStatusResponse.error:type_name -> stackit.driver.v1.Status
-	17, // 11: stackit.driver.v1.ListMachinesResponse.machine_list:type_name -> stackit.driver.v1.ListMachinesResponse.MachineListEntry
-	1,  // 12: stackit.driver.v1.ListMachinesResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
-	0,  // 13: stackit.driver.v1.ListMachinesResponse.error:type_name -> stackit.driver.v1.Status
-	1,  // 14: stackit.driver.v1.GetVolumeIDsResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
-	0,  // 15: stackit.driver.v1.GetVolumeIDsResponse.error:type_name -> stackit.driver.v1.Status
-	3,  // 16: stackit.driver.v1.DriverService.CreateMachine:input_type -> stackit.driver.v1.CreateMachineRequest
-	5,  // 17: stackit.driver.v1.DriverService.InitializeMachine:input_type -> stackit.driver.v1.InitializeMachineRequest
-	7,  // 18: stackit.driver.v1.DriverService.DeleteMachine:input_type -> stackit.driver.v1.DeleteMachineRequest
-	9,  // 19: stackit.driver.v1.DriverService.GetMachineStatus:input_type -> stackit.driver.v1.GetMachineStatusRequest
-	11, // 20: stackit.driver.v1.DriverService.ListMachines:input_type -> stackit.driver.v1.ListMachinesRequest
-	13, // 21: stackit.driver.v1.DriverService.GetVolumeIDs:input_type -> stackit.driver.v1.GetVolumeIDsRequest
-	15, // 22: stackit.driver.v1.DriverService.Metrics:input_type -> stackit.driver.v1.MetricsRequest
-	4,  // 23: stackit.driver.v1.DriverService.CreateMachine:output_type -> stackit.driver.v1.CreateMachineResponse
-	6,  // 24: stackit.driver.v1.DriverService.InitializeMachine:output_type -> stackit.driver.v1.InitializeMachineResponse
-	8,  // 25: stackit.driver.v1.DriverService.DeleteMachine:output_type -> stackit.driver.v1.DeleteMachineResponse
-	10, // 26: stackit.driver.v1.DriverService.GetMachineStatus:output_type -> stackit.driver.v1.GetMachineStatusResponse
-	12, // 27: stackit.driver.v1.DriverService.ListMachines:output_type -> stackit.driver.v1.ListMachinesResponse
-	14, // 28: stackit.driver.v1.DriverService.GetVolumeIDs:output_type -> stackit.driver.v1.GetVolumeIDsResponse
-	16, // 29: stackit.driver.v1.DriverService.Metrics:output_type -> stackit.driver.v1.MetricsResponse
-	23, // [23:30] is the sub-list for method output_type
-	16, // [16:23] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	17, // 11: stackit.driver.v1.ListMachinesRequest.machine_provider_ids:type_name -> stackit.driver.v1.ListMachinesRequest.MachineProviderIdsEntry
+	18, // 12: stackit.driver.v1.ListMachinesResponse.machine_list:type_name -> stackit.driver.v1.ListMachinesResponse.MachineListEntry
+	1,  // 13: stackit.driver.v1.ListMachinesResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
+	0,  // 14: stackit.driver.v1.ListMachinesResponse.error:type_name -> stackit.driver.v1.Status
+	1,  // 15: stackit.driver.v1.GetVolumeIDsResponse.api_calls:type_name -> stackit.driver.v1.ApiCall
+	0,  // 16: stackit.driver.v1.GetVolumeIDsResponse.error:type_name -> stackit.driver.v1.Status
+	3,  // 17: stackit.driver.v1.DriverService.CreateMachine:input_type -> stackit.driver.v1.CreateMachineRequest
+	5,  // 18: stackit.driver.v1.DriverService.InitializeMachine:input_type -> stackit.driver.v1.InitializeMachineRequest
+	7,  // 19: stackit.driver.v1.DriverService.DeleteMachine:input_type -> stackit.driver.v1.DeleteMachineRequest
+	9,  // 20: stackit.driver.v1.DriverService.GetMachineStatus:input_type -> stackit.driver.v1.GetMachineStatusRequest
+	11, // 21: stackit.driver.v1.DriverService.ListMachines:input_type -> stackit.driver.v1.ListMachinesRequest
+	13, // 22: stackit.driver.v1.DriverService.GetVolumeIDs:input_type -> stackit.driver.v1.GetVolumeIDsRequest
+	15, // 23: stackit.driver.v1.DriverService.Metrics:input_type -> stackit.driver.v1.MetricsRequest
+	4,  // 24: stackit.driver.v1.DriverService.CreateMachine:output_type -> stackit.driver.v1.CreateMachineResponse
+	6,  // 25: stackit.driver.v1.DriverService.InitializeMachine:output_type -> stackit.driver.v1.InitializeMachineResponse
+	8,  // 26: stackit.driver.v1.DriverService.DeleteMachine:output_type -> stackit.driver.v1.DeleteMachineResponse
+	10, // 27: stackit.driver.v1.DriverService.GetMachineStatus:output_type -> stackit.driver.v1.GetMachineStatusResponse
+	12, // 28: stackit.driver.v1.DriverService.ListMachines:output_type -> stackit.driver.v1.ListMachinesResponse
+	14, // 29: stackit.driver.v1.DriverService.GetVolumeIDs:output_type -> stackit.driver.v1.GetVolumeIDsResponse
+	16, // 30: stackit.driver.v1.DriverService.Metrics:output_type -> stackit.driver.v1.MetricsResponse
+	24, // [24:31] is the sub-list for method output_type
+	17, // [17:24] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_stackit_driver_v1_driver_proto_init() }
@@ -1270,7 +1299,7 @@ func file_stackit_driver_v1_driver_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stackit_driver_v1_driver_proto_rawDesc), len(file_stackit_driver_v1_driver_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -157,6 +157,23 @@ export interface GetMachineStatusResponse {
 export interface ListMachinesRequest {
   machineClass: Buffer;
   secret: Buffer;
+  /**
+   * The Machines of the class's namespace that have a ProviderID: Machine name -> spec.providerID,
+   * listed from the control cluster for this call (every class, not only this one: the ProviderID
+   * alone proves which server a Machine owns). The driver adopts a server of the Go provider (no
+   * namespace label) only when one of these names it; see docs/operations.md, Switching.
+   */
+  machineProviderIds: { [key: string]: string };
+  /**
+   * False when the bridge could not list the Machines (or was built without a client): nothing is
+   * adopted then, and Go-provider servers are neither adopted nor reported as unowned.
+   */
+  machinesListed: boolean;
+}
+
+export interface ListMachinesRequest_MachineProviderIdsEntry {
+  key: string;
+  value: string;
 }
 
 export interface ListMachinesResponse {
@@ -1564,7 +1581,7 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
 };
 
 function createBaseListMachinesRequest(): ListMachinesRequest {
-  return { machineClass: Buffer.alloc(0), secret: Buffer.alloc(0) };
+  return { machineClass: Buffer.alloc(0), secret: Buffer.alloc(0), machineProviderIds: {}, machinesListed: false };
 }
 
 export const ListMachinesRequest: MessageFns<ListMachinesRequest> = {
@@ -1574,6 +1591,12 @@ export const ListMachinesRequest: MessageFns<ListMachinesRequest> = {
     }
     if (message.secret.length !== 0) {
       writer.uint32(26).bytes(message.secret);
+    }
+    globalThis.Object.entries(message.machineProviderIds).forEach(([key, value]: [string, string]) => {
+      ListMachinesRequest_MachineProviderIdsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    if (message.machinesListed !== false) {
+      writer.uint32(40).bool(message.machinesListed);
     }
     return writer;
   },
@@ -1607,6 +1630,25 @@ export const ListMachinesRequest: MessageFns<ListMachinesRequest> = {
             message.secret = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = ListMachinesRequest_MachineProviderIdsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.machineProviderIds[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.machinesListed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1627,6 +1669,38 @@ export const ListMachinesRequest: MessageFns<ListMachinesRequest> = {
         ? Buffer.from(bytesFromBase64(object.machine_class))
         : Buffer.alloc(0),
       secret: isSet(object.secret) ? Buffer.from(bytesFromBase64(object.secret)) : Buffer.alloc(0),
+      machineProviderIds: isObject(object.machineProviderIds)
+        ? (globalThis.Object.entries(object.machineProviderIds) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.machine_provider_ids)
+        ? (globalThis.Object.entries(object.machine_provider_ids) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      machinesListed: isSet(object.machinesListed)
+        ? globalThis.Boolean(object.machinesListed)
+        : isSet(object.machines_listed)
+        ? globalThis.Boolean(object.machines_listed)
+        : false,
     };
   },
 
@@ -1638,6 +1712,18 @@ export const ListMachinesRequest: MessageFns<ListMachinesRequest> = {
     if (message.secret.length !== 0) {
       obj.secret = base64FromBytes(message.secret);
     }
+    if (message.machineProviderIds) {
+      const entries = globalThis.Object.entries(message.machineProviderIds) as [string, string][];
+      if (entries.length > 0) {
+        obj.machineProviderIds = {};
+        entries.forEach(([k, v]) => {
+          obj.machineProviderIds[k] = v;
+        });
+      }
+    }
+    if (message.machinesListed !== false) {
+      obj.machinesListed = message.machinesListed;
+    }
     return obj;
   },
 
@@ -1648,6 +1734,106 @@ export const ListMachinesRequest: MessageFns<ListMachinesRequest> = {
     const message = createBaseListMachinesRequest();
     message.machineClass = object.machineClass ?? Buffer.alloc(0);
     message.secret = object.secret ?? Buffer.alloc(0);
+    message.machineProviderIds = (globalThis.Object.entries(object.machineProviderIds ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
+    message.machinesListed = object.machinesListed ?? false;
+    return message;
+  },
+};
+
+function createBaseListMachinesRequest_MachineProviderIdsEntry(): ListMachinesRequest_MachineProviderIdsEntry {
+  return { key: "", value: "" };
+}
+
+export const ListMachinesRequest_MachineProviderIdsEntry: MessageFns<ListMachinesRequest_MachineProviderIdsEntry> = {
+  encode(
+    message: ListMachinesRequest_MachineProviderIdsEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMachinesRequest_MachineProviderIdsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMachinesRequest_MachineProviderIdsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMachinesRequest_MachineProviderIdsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ListMachinesRequest_MachineProviderIdsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListMachinesRequest_MachineProviderIdsEntry>, I>>(
+    base?: I,
+  ): ListMachinesRequest_MachineProviderIdsEntry {
+    return ListMachinesRequest_MachineProviderIdsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListMachinesRequest_MachineProviderIdsEntry>, I>>(
+    object: I,
+  ): ListMachinesRequest_MachineProviderIdsEntry {
+    const message = createBaseListMachinesRequest_MachineProviderIdsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
