@@ -12,6 +12,8 @@ export interface ClassInput {
   secret?: SecretData;
   /** Notes about how the Secret was found (e.g. a Secret used although its name differs). */
   notes: string[];
+  /** Why the Secret could not be read (e.g. it does not exist); the class is reported, not the run stopped. */
+  secretProblem?: string;
 }
 
 /** A Kubernetes Secret object as read from YAML or the API. */

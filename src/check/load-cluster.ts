@@ -55,18 +55,24 @@ export async function loadFromCluster(src: ClusterSource): Promise<ClassInput[]>
 
   const out: ClassInput[] = [];
   for (const mc of classes) {
-    const parts: SecretData[] = [];
-    for (const ref of secretRefsOf(mc)) {
-      const ns = ref.namespace || namespace;
-      const what = `Secret ${ns}/${ref.name} (referenced by MachineClass ${classNameOf(mc, namespace)})`;
-      const secret = (await kube(what, () =>
-        core.readNamespacedSecret({ name: ref.name!, namespace: ns }),
-      )) as SecretObject;
-      parts.push(secretDataOf(secret, what));
-    }
     const input: ClassInput = { machineClass: mc, className: classNameOf(mc, namespace), origin, notes: [] };
-    if (parts.length > 0) input.secret = mergeSecretData(parts);
-    else input.notes.push('the class references no Secret (secretRef, credentialsSecretRef)');
+    const parts: SecretData[] = [];
+    try {
+      for (const ref of secretRefsOf(mc)) {
+        const ns = ref.namespace || namespace;
+        const what = `Secret ${ns}/${ref.name} (referenced by MachineClass ${input.className})`;
+        const secret = (await kube(what, () =>
+          core.readNamespacedSecret({ name: ref.name!, namespace: ns }),
+        )) as SecretObject;
+        parts.push(secretDataOf(secret, what));
+      }
+      if (parts.length > 0) input.secret = mergeSecretData(parts);
+      else input.secretProblem = 'the class references no Secret (secretRef, credentialsSecretRef)';
+    } catch (e) {
+      // One class's missing Secret must not hide the other classes' results.
+      if (!(e instanceof InputError)) throw e;
+      input.secretProblem = e.message;
+    }
     out.push(input);
   }
   return out;

@@ -56,7 +56,7 @@ export function exitCodeOf(reports: readonly ClassReport[]): ExitCode {
 
 const label: Record<Severity, string> = { error: 'ERROR  ', warning: 'WARNING', unverified: 'UNVERIFIED' };
 
-const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const count = (n: number, word: string, plural = `${word}s`) => `${n} ${n === 1 ? word : plural}`;
 
 function summaryOf(findings: readonly Finding[]): string {
   const n = (s: Severity) => findings.filter((f) => f.severity === s).length;
@@ -79,7 +79,7 @@ export function renderText(reports: readonly ClassReport[]): string {
   }
   const code = exitCodeOf(reports);
   lines.push(
-    `${count(reports.length, 'MachineClass')} checked: ${summaryOf(reports.flatMap((r) => r.findings))}; exit ${code} (${exitWords[code]})`,
+    `${count(reports.length, 'MachineClass', 'MachineClasses')} checked: ${summaryOf(reports.flatMap((r) => r.findings))}; exit ${code} (${exitWords[code]})`,
   );
   return `${lines.join('\n')}\n`;
 }

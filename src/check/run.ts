@@ -49,7 +49,8 @@ export async function runCheck(options: CheckOptions, env: IaasEnv = process.env
         severity: 'error',
         path: 'secret',
         input: true,
-        message: 'no Secret given: add it to the file, pass --secret FILE, or use --offline',
+        message:
+          input.secretProblem ?? 'no Secret given: add it to the file, pass --secret FILE, or use --offline',
       });
     }
     const offline = checkOffline(input, { credentialsRequired: !noAuth });
@@ -59,7 +60,7 @@ export async function runCheck(options: CheckOptions, env: IaasEnv = process.env
       continue;
     }
     if (!offline.valid) {
-      report.onlineSkipped = 'fix the errors above first';
+      report.onlineSkipped = input.secret === undefined ? 'no Secret' : 'fix the errors above first';
       continue;
     }
     const online = await checkOnline(offline.valid, { env: iaasEnv, timeoutMs: options.timeoutMs });
