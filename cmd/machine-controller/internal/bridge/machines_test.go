@@ -11,6 +11,8 @@ import (
 	machinefake "github.com/gardener/machine-controller-manager/pkg/client/clientset/versioned/fake"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/driver"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	k8stesting "k8s.io/client-go/testing"
 
 	"mcm-provider-stackit/cmd/machine-controller/internal/protocol/driverv1"
 )
@@ -99,4 +101,35 @@ func TestListMachinesWithoutTheMachinesSaysSo(t *testing.T) {
 			t.Fatalf("sent listed=%v %v", got.GetMachinesListed(), got.GetMachineProviderIds())
 		}
 	})
+}
+
+func TestClientMachineListerReadsEveryPage(t *testing.T) {
+	client := machinefake.NewSimpleClientset()
+	var continues []string
+	client.PrependReactor("list", "machines", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		opts := a.(k8stesting.ListActionImpl).ListOptions
+		continues = append(continues, opts.Continue)
+		if opts.Limit != 500 {
+			t.Errorf("page size %d, want 500", opts.Limit)
+		}
+		page := &v1alpha1.MachineList{}
+		switch opts.Continue {
+		case "":
+			page.Items = []v1alpha1.Machine{*machine("ns", "m-1", "stackit://p/s1")}
+			page.Continue = "page-2"
+		case "page-2":
+			page.Items = []v1alpha1.Machine{*machine("ns", "m-2", "stackit://p/s2")}
+		}
+		return true, page, nil
+	})
+	got, err := ClientMachineLister{Client: client.MachineV1alpha1()}.Machines(context.Background(), "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"m-1": "stackit://p/s1", "m-2": "stackit://p/s2"}; !maps.Equal(providerIDsOf(got), want) {
+		t.Fatalf("listed %v, want %v (every page)", providerIDsOf(got), want)
+	}
+	if len(continues) != 2 || continues[1] != "page-2" {
+		t.Fatalf("continue tokens sent %q", continues)
+	}
 }
