@@ -9,11 +9,6 @@ export type { Machine, MachineClass };
 /** A Secret's `data`, decoded. MCM merges secretRef and credentialsSecretRef (the latter wins). */
 export type SecretData = Record<string, Buffer>;
 
-export interface NodeAddress {
-  type: 'Hostname' | 'InternalIP' | 'ExternalIP' | 'InternalDNS' | 'ExternalDNS';
-  address: string;
-}
-
 /** Kubernetes core/v1 PersistentVolumeSpec, as JSON (only the fields drivers read are typed). */
 export interface PersistentVolumeSpec {
   csi?: { driver: string; volumeHandle: string; [k: string]: unknown };
@@ -32,11 +27,9 @@ export interface MachineRequest {
   creationTimeoutMs?: number;
 }
 
-export interface MachineIdentity {
-  providerId: string;
-  nodeName: string;
-  addresses?: NodeAddress[];
-}
+export type { MachineIdentity, NodeAddress } from '../mcm/identity.ts';
+
+import type { MachineIdentity } from '../mcm/identity.ts';
 
 export interface CreateMachineResponse extends MachineIdentity {
   lastKnownState?: string;

@@ -1,8 +1,8 @@
 // The one error type a driver throws. The bridge sends `code` and `message` to the Go side, which
 // rebuilds MCM's machinecodes/status error from them.
 
-import type { MachineIdentity } from '../driver/types.ts';
 import { Code, type CodeValue, codeName } from './codes.ts';
+import type { MachineIdentity } from './identity.ts';
 
 export class MachineError extends Error {
   readonly code: CodeValue;

@@ -1,12 +1,12 @@
 // The admin API under /admin: never counted, never needs a token. Errors use the IaaS {code, msg}
 // body so one client can read both.
-import type { RawReply } from './http.ts';
-import type { PartialProjectSeed } from './seed.ts';
+import type { RawReply } from './context.ts';
 import type {
   AdminServer,
   Counters,
   CreateServiceAccountKeyOptions,
   FaultProfile,
+  PartialProjectSeed,
   ProjectSeed,
   ServiceAccountKey,
 } from './types.ts';

@@ -25,3 +25,12 @@ export type Handler = (ctx: OpContext) => Reply;
 
 export const ok = (body: unknown, status = 200): Reply => ({ status, body });
 export const list = (items: unknown[]): Reply => ({ status: 200, body: { items } });
+
+/** What goes on the wire: the admin API and the router both answer with it. */
+export interface RawReply {
+  status: number;
+  /** A JSON value, or a raw string already serialised (malformed bodies). */
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+}

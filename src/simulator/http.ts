@@ -7,7 +7,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AdminControl, handleAdmin } from './admin.ts';
 import { IaasError } from './api-error.ts';
-import type { OpContext, Reply } from './context.ts';
+import type { OpContext, RawReply, Reply } from './context.ts';
 import type { Engine } from './engine.ts';
 import { malformBody } from './malformed.ts';
 import { handlers } from './operations.ts';
@@ -34,14 +34,6 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-export interface RawReply {
-  status: number;
-  /** A JSON value, or a raw string already serialised (malformed bodies). */
-  body?: unknown;
-  raw?: string;
-  headers?: Record<string, string>;
 }
 
 function send(res: ServerResponse, r: RawReply): void {

@@ -9,13 +9,7 @@ import { Engine } from './engine.ts';
 import { createRequestListener } from './http.ts';
 import { createPrng } from './prng.ts';
 import { renderServer } from './render.ts';
-import {
-  completeProject,
-  completeSeed,
-  loadSeedFile,
-  type PartialProjectSeed,
-  seedDefaults,
-} from './seed.ts';
+import { completeProject, completeSeed, loadSeedFile, seedDefaults } from './seed.ts';
 import { readStateFile, StateWriter } from './state-file.ts';
 import { Store } from './store.ts';
 import type {
@@ -23,6 +17,7 @@ import type {
   Counters,
   CreateServiceAccountKeyOptions,
   FaultProfile,
+  PartialProjectSeed,
   ProjectSeed,
   SeedData,
   SeedDefaults,

@@ -151,7 +151,12 @@ export function defaultSeed(): SeedData {
             dhcp: true,
             routed: true,
             labels: {},
-            ipv4: { prefixes: ['10.251.0.0/28'], gateway: '10.251.0.1', nameservers: [], publicIp: '203.0.113.11' },
+            ipv4: {
+              prefixes: ['10.251.0.0/28'],
+              gateway: '10.251.0.1',
+              nameservers: [],
+              publicIp: '203.0.113.11',
+            },
             createdAt: CREATED,
             updatedAt: CREATED,
           },

@@ -3,8 +3,8 @@
 // `projects[0].networks[1].ipv4.prefixes[0]`.
 import { z } from 'zod';
 import { AFFINITY_POLICIES } from './affinity-groups.ts';
-import type { PartialSeed } from './seed.ts';
 import { md5Fingerprint, parseSshPublicKey } from './ssh-keys.ts';
+import type { PartialSeed } from './types.ts';
 
 const CIDR_V4 = /^(\d{1,3}\.){3}\d{1,3}\/(3[0-2]|[12]?\d)$/;
 const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;

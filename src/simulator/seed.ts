@@ -4,11 +4,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_REGION, defaultSeed } from './seed-default.ts';
 import { parseSeedInput } from './seed-schema.ts';
-import type { ProjectSeed, SeedData, SeedDefaults } from './types.ts';
+import type { PartialProjectSeed, PartialSeed, ProjectSeed, SeedData, SeedDefaults } from './types.ts';
 import { isUuid, newUuid } from './uuid.ts';
-
-export type PartialProjectSeed = Partial<ProjectSeed> & { id: string };
-export type PartialSeed = Partial<Omit<SeedData, 'projects'>> & { projects?: PartialProjectSeed[] };
 
 export function completeProject(p: PartialProjectSeed): ProjectSeed {
   return {

@@ -165,3 +165,7 @@ export interface CreateServiceAccountKeyOptions {
   projectIds?: string[];
   validUntil?: string;
 }
+
+/** Seed input before defaults are filled in (seed files, the admin API). */
+export type PartialProjectSeed = Partial<ProjectSeed> & { id: string };
+export type PartialSeed = Partial<Omit<SeedData, 'projects'>> & { projects?: PartialProjectSeed[] };
