@@ -52,6 +52,17 @@ export interface StackOptions {
   simulatorStateFile?: string;
   /** Simulator seed data (default: the built-in seed), e.g. from loadSeedFile(). */
   simulatorSeed?: SeedData;
+  /** Runs the machine-controller another way (the image test: in a container); default the host binary. */
+  startMachineController?: (ctx: MachineControllerContext) => ManagedProcess;
+}
+
+/** What a machine-controller of the stack needs; it must serve /healthz on 127.0.0.1:`port`. */
+export interface MachineControllerContext {
+  kubeconfigPath: string;
+  namespace: string;
+  port: number;
+  simulatorUrl: string;
+  logDir: string;
 }
 
 export interface Stack {
@@ -158,6 +169,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const port = await freePort();
     const startMc = () =>
+      opts.startMachineController?.({
+        kubeconfigPath: cp.kubeconfigPath,
+        namespace,
+        port,
+        simulatorUrl: sim.url,
+        logDir,
+      }) ??
       startProcess({
         name: 'machine-controller',
         command: MACHINE_CONTROLLER_BIN,
