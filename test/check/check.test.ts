@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { completeSeed, defaultSeed } from '../../src/simulator/index.ts';
 import {
   type CheckEnv,
   runCheck,
   secretData,
+  seededVolumes,
   startCheckEnv,
   validSpec,
   writeClass,
@@ -14,6 +16,8 @@ import {
 } from './helpers.ts';
 
 const U1 = '11111111-1111-1111-1111-111111111111';
+const U2 = '22222222-2222-2222-2222-222222222222';
+const U3 = '33333333-3333-3333-3333-333333333333';
 
 let env: CheckEnv;
 before(async () => {
@@ -53,7 +57,7 @@ describe('a valid class', () => {
       ...validSpec(env),
       bootVolume: { size: 20, source: { type: 'image', id: env.sim.defaults.imageId } },
       imageId: undefined,
-      volumes: ['f33ba729-6184-4e82-85cf-8891772a1c7f'],
+      volumes: [seededVolumes(env).data.id],
       securityGroup: ['typo'],
     };
     const r = await runCheck(env, ['-f', writeClass(env, spec)]);
@@ -185,7 +189,7 @@ describe('each kind of dangling ID: the field path, what exists instead, exit 1'
       imageId: undefined,
       availabilityZone: 'eu01-2',
       bootVolume: { size: 5, source: { type: 'image', id: env.sim.defaults.imageId } },
-      volumes: ['f33ba729-6184-4e82-85cf-8891772a1c7f'],
+      volumes: [seededVolumes(env).data.id],
     };
     const r = await runCheck(env, ['-f', writeClass(env, spec)]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -196,6 +200,80 @@ describe('each kind of dangling ID: the field path, what exists instead, exit 1'
     assert.match(
       r.stdout,
       /ERROR {3}providerSpec\.volumes\.0: volume "sim-data-volume" is in eu01-1, the server in eu01-2/,
+    );
+  });
+});
+
+describe('IDs that exist but do not fit', () => {
+  let seeded: CheckEnv;
+  before(async () => {
+    const seed = defaultSeed();
+    seed.images.push({
+      ...seed.images[0]!,
+      id: U2,
+      name: 'retired-image',
+      status: 'DEACTIVATED',
+      minRam: 64 * 1024,
+    });
+    seed.projects[0]!.volumes.push({
+      id: U3,
+      name: 'busy-volume',
+      availabilityZone: 'eu01-1',
+      size: 10,
+      bootable: false,
+      status: 'ATTACHED',
+      labels: {},
+    });
+    seeded = await startCheckEnv(completeSeed(seed));
+  });
+  after(() => seeded.close());
+
+  test('a deactivated image that needs more RAM than the machine type has; a volume in use', async () => {
+    const r = await runCheck(seeded, [
+      '-f',
+      writeClass(seeded, { ...validSpec(seeded), imageId: U2, volumes: [U3] }),
+    ]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /ERROR {3}providerSpec\.imageId: image "retired-image" \(2{8}-.*\) is DEACTIVATED, not AVAILABLE/,
+    );
+    assert.match(
+      r.stdout,
+      /ERROR {3}providerSpec\.machineType: machine type c2i\.2 has 4096 MB RAM; image "retired-image" needs at least 65536 MB \(minRam\)/,
+    );
+    assert.match(
+      r.stdout,
+      /ERROR {3}providerSpec\.volumes\.0: volume "busy-volume" is ATTACHED; it must be AVAILABLE/,
+    );
+  });
+
+  test('a boot volume that is not bootable', async () => {
+    const spec = {
+      ...validSpec(seeded),
+      imageId: undefined,
+      bootVolume: { source: { type: 'volume', id: seededVolumes(seeded).data.id } },
+    };
+    const r = await runCheck(seeded, ['-f', writeClass(seeded, spec)]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /ERROR {3}providerSpec\.bootVolume\.source\.id: volume "sim-data-volume" is not bootable/,
+    );
+  });
+
+  test('a service account without access to the project: secret.projectId, exit 1', async () => {
+    const key = await seeded.sim.createServiceAccountKey({ projectIds: [randomUUID()] });
+    const file = writeClass(
+      seeded,
+      validSpec(seeded),
+      secretData(seeded, { serviceAccountKey: JSON.stringify(key) }),
+    );
+    const r = await runCheck(seeded, ['-f', file]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /ERROR {3}secret\.projectId: the service account may not use project [0-9a-f-]{36} \(.*403.*\)/,
     );
   });
 });

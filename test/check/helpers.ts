@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import YAML from 'yaml';
-import { type RunningSimulator, startSimulator } from '../../src/simulator/index.ts';
+import { type RunningSimulator, type SeedData, startSimulator } from '../../src/simulator/index.ts';
 
 const repoRoot = join(import.meta.dirname, '../..');
 const main = join(repoRoot, 'src/check/main.ts');
@@ -19,8 +19,12 @@ export interface CheckEnv {
   close(): Promise<void>;
 }
 
-export async function startCheckEnv(): Promise<CheckEnv> {
-  const sim = await startSimulator({ logger: pino({ level: 'silent' }), randomSeed: 1 });
+export async function startCheckEnv(seed?: SeedData): Promise<CheckEnv> {
+  const sim = await startSimulator({
+    logger: pino({ level: 'silent' }),
+    randomSeed: 1,
+    ...(seed ? { seed } : {}),
+  });
   const keyJson = JSON.stringify(await sim.createServiceAccountKey());
   const dir = mkdtempSync(join(tmpdir(), 'check-class-'));
   return {
@@ -46,6 +50,24 @@ export function validSpec(env: CheckEnv): Record<string, unknown> {
     keypairName: d.keypairName,
     affinityGroup: d.affinityGroupId,
   };
+}
+
+/** The default project's volumes: one bootable, one data volume (both AVAILABLE, both in a zone). */
+export function seededVolumes(env: CheckEnv): { boot: SeededVolume; data: SeededVolume } {
+  const vols = env.sim.seed.projects[0]!.volumes;
+  const boot = vols.find((v) => v.bootable && v.status === 'AVAILABLE');
+  const data = vols.find((v) => !v.bootable && v.status === 'AVAILABLE');
+  if (!boot || !data) throw new Error('the default seed lost its volumes');
+  return {
+    boot: { id: boot.id, name: boot.name ?? '', zone: boot.availabilityZone },
+    data: { id: data.id, name: data.name ?? '', zone: data.availabilityZone },
+  };
+}
+
+export interface SeededVolume {
+  id: string;
+  name: string;
+  zone: string;
 }
 
 export function secretData(
