@@ -1,8 +1,9 @@
 // The STACKIT driver's configuration surface: providerSpec and Secret validation, their combination
-// for one Machine, and the name rules for servers and labels.
+// for one Machine, the name rules for servers and labels, and how a server is tied to its Machine.
 export type { FieldError } from './field-error.ts';
 export { formatFieldError, formatFieldErrors } from './field-error.ts';
 export * from './names.ts';
+export * from './server-identity.ts';
 export { regionPattern } from './patterns.ts';
 export type { ParseProviderSpecResult, ProviderSpec } from './provider-spec.ts';
 export { bootVolumeSourceTypes, parseProviderSpec, providerSpecSchema } from './provider-spec.ts';

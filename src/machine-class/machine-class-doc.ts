@@ -2,16 +2,16 @@
 // writes it; a test fails when the committed file differs).
 
 import type { z } from 'zod';
+import { serverNameMaxLength } from './names.ts';
+import { providerSpecSchema } from './provider-spec.ts';
+import { fieldDocs, objectShape } from './schema-walk.ts';
+import { secretKeyDocs } from './secret.ts';
 import {
   machineClassNameMetadataKey,
   machineNameMetadataKey,
   reservedLabelKeys,
   reservedMetadataKeys,
-  serverNameMaxLength,
-} from './names.ts';
-import { providerSpecSchema } from './provider-spec.ts';
-import { fieldDocs, objectShape } from './schema-walk.ts';
-import { secretKeyDocs } from './secret.ts';
+} from './server-identity.ts';
 
 export interface DocSamples {
   /** File name (under samples/) -> content. */

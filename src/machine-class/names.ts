@@ -2,44 +2,10 @@
 // IaaS API allows: server names are hostnames of at most 63 characters, label values at most 63
 // characters. Names that fit pass unchanged; others become a readable prefix plus a hash of the
 // full name, deterministic so a retry finds the same server. The driver keeps the full names in the
-// server's metadata (keys below) to map a shortened value back to its Machine.
+// server's metadata (server-identity.ts) to map a shortened value back to its Machine.
 
 import { createHash } from 'node:crypto';
 import { labelMaxLength, labelValuePattern } from './patterns.ts';
-
-/**
- * Server label keys the driver sets. The machine and class keys are the existing Go provider's, so
- * its servers are recognised; the namespace key scopes servers to one MCM namespace (one cluster's
- * control plane) and is absent on the Go provider's. The driver overwrites these, so providerSpec
- * may not set them.
- */
-export const machineLabelKey = 'kubernetes.io/machine';
-export const machineClassLabelKey = 'kubernetes.io/machineclass';
-export const namespaceLabelKey = 'machine.sapcloud.io/namespace';
-export const reservedLabelKeys: readonly string[] = [
-  machineLabelKey,
-  machineClassLabelKey,
-  namespaceLabelKey,
-];
-
-/**
- * The Go provider's label keys of v0.1.0-v0.2.0 (v0.3.0 and later use the two above; v0.1.0-v0.2.0
- * also set `mcm.gardener.cloud/role: node`). Read only, to adopt its servers after a switch.
- */
-export const goProviderV01MachineLabelKey = 'mcm.gardener.cloud/machine';
-export const goProviderV01MachineClassLabelKey = 'mcm.gardener.cloud/machineclass';
-
-/** Server metadata keys holding the full names (metadata keys may not contain `/`, hence `-`). */
-export const machineNameMetadataKey = 'kubernetes.io-machine';
-export const machineClassNameMetadataKey = 'kubernetes.io-machineclass';
-export const namespaceMetadataKey = 'machine.sapcloud.io-namespace';
-export const managedByMetadataKey = 'managed-by';
-export const reservedMetadataKeys: readonly string[] = [
-  machineNameMetadataKey,
-  machineClassNameMetadataKey,
-  namespaceMetadataKey,
-  managedByMetadataKey,
-];
 
 export const serverNameMaxLength = 63;
 const hashChars = 10;

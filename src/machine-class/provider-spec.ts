@@ -8,7 +8,6 @@
 
 import { z } from 'zod';
 import { type FieldError, formatPath, issuesToFieldErrors } from './field-error.ts';
-import { reservedLabelKeys, reservedMetadataKeys } from './names.ts';
 import {
   genericNameMaxLength,
   genericNamePattern,
@@ -30,6 +29,7 @@ import {
   zonePattern,
 } from './patterns.ts';
 import { doc, knownKeysAt, suggest } from './schema-walk.ts';
+import { reservedLabelKeys, reservedMetadataKeys } from './server-identity.ts';
 
 export type { FieldError } from './field-error.ts';
 export { formatFieldErrors } from './field-error.ts';

@@ -4,44 +4,25 @@
 // adopting it adds our labels (UpdateServer), after which ListMachines lists it and orphan
 // collection covers it like a server we created. Adoption happens in ListMachines (every orphan
 // period, for every Machine) and in GetMachineStatus (a Machine still being created).
+
 import type { IaasClient, Server } from '../../iaas/index.ts';
+import { labelValueFor } from '../../machine-class/names.ts';
 import {
-  goProviderV01MachineClassLabelKey,
-  goProviderV01MachineLabelKey,
-  labelValueFor,
-  machineClassLabelKey,
-  machineLabelKey,
-} from '../../machine-class/names.ts';
+  goProviderLabelGenerations,
+  type MachineRef,
+  machineNameMetadataKey,
+  namespaceLabelKey,
+  serverLabels,
+} from '../../machine-class/server-identity.ts';
 import type { Logger } from '../../util/log.ts';
 import type { CallOptions, ServerInventory } from './inventory.ts';
 import { serverIdFromProviderId } from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';
-import { type MachineRef, META_MACHINE, NAMESPACE_LABEL, serverLabels } from './server-identity.ts';
-
-/**
- * The label keys of every released generation of the Go provider (checked against its tags v0.1.0
- * to v0.6.0): v0.3.0 and later use our keys. The values are the Machine's and the MachineClass's
- * names as they are.
- */
-export const GO_PROVIDER_LABELS = [
-  { since: 'v0.3.0', machine: machineLabelKey, machineClass: machineClassLabelKey },
-  { since: 'v0.1.0', machine: goProviderV01MachineLabelKey, machineClass: goProviderV01MachineClassLabelKey },
-] as const;
-
-/** v0.1.0-v0.2.0's class label, which the class's own server list does not select. */
-export const OLDEST_CLASS_LABEL = GO_PROVIDER_LABELS[1].machineClass;
-
-/** A server the Go provider created for this class: a class label of any generation, no namespace label. */
-export function isGoProviderServer(server: Server, className: string): boolean {
-  if (server.labels?.[NAMESPACE_LABEL] !== undefined) return false;
-  const value = labelValueFor(className);
-  return GO_PROVIDER_LABELS.some((g) => server.labels?.[g.machineClass] === value);
-}
 
 /** True when a machine label of any generation names this Machine. */
 function labelledFor(server: Server, machineName: string): boolean {
   const value = labelValueFor(machineName);
-  return GO_PROVIDER_LABELS.some((g) => server.labels?.[g.machine] === value);
+  return goProviderLabelGenerations.some((g) => server.labels?.[g.machine] === value);
 }
 
 export interface AdoptionTarget {
@@ -67,7 +48,7 @@ export async function adoptServer(
   const metadata =
     labelValueFor(ref.name) === ref.name
       ? undefined
-      : { ...(server.metadata ?? {}), [META_MACHINE]: ref.name };
+      : { ...(server.metadata ?? {}), [machineNameMetadataKey]: ref.name };
   try {
     await t.client.updateServer(server.id, { labels, ...(metadata ? { metadata } : {}) }, t.call);
   } catch (e) {
@@ -89,7 +70,7 @@ export async function adoptServer(
  * of the same name would carry the same labels.
  */
 export async function adoptIfLegacy(mc: MachineContext, server: Server): Promise<Server> {
-  if (server.labels?.[NAMESPACE_LABEL] !== undefined) return server;
+  if (server.labels?.[namespaceLabelKey] !== undefined) return server;
   if (serverIdFromProviderId(mc) !== server.id.toLowerCase() || !labelledFor(server, mc.ref.name))
     return server;
   return (await adoptServer(mc, server, mc.ref, 'GetMachineStatus')) ?? server;

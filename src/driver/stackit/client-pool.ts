@@ -1,9 +1,10 @@
 // One IaaS client (and one inventory per class) per distinct credential: a rotated Secret gets a new
 // client on the next call with no restart, and MachineClasses in different projects work side by
 // side. Creating a client that fails is not remembered, so a fixed Secret works on the next call.
+
 import { createIaasClient, type IaasAuth, type IaasClient, type RequestHook } from '../../iaas/index.ts';
+import { classSelector } from '../../machine-class/server-identity.ts';
 import { ServerInventory } from './inventory.ts';
-import { classSelector } from './server-identity.ts';
 
 export interface ClientKey {
   /** Hash of the credential data (never the data itself). */

@@ -1,10 +1,11 @@
 // providerSpec + Machine -> CreateServerPayload. Every providerSpec field that reaches the API is
 // mapped here, and only here (region, networking, boot source and user data are combined with the
 // Secret in src/machine-class/resolve.ts).
+
 import type { CreateServerPayload } from '../../iaas/index.ts';
 import { type ProviderSpec, type ServerSettings, serverNameFor } from '../../machine-class/index.ts';
+import { serverLabels, serverMetadata } from '../../machine-class/server-identity.ts';
 import type { MachineContext } from './machine-context.ts';
-import { serverLabels, serverMetadata } from './server-identity.ts';
 
 export function buildCreatePayload(
   mc: MachineContext,

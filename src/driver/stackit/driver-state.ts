@@ -1,7 +1,7 @@
 // In-process memory of the driver that is safe to lose on restart (it only tunes backoff and saves
 // calls): everything that matters for correctness is read back from STACKIT.
+import type { MachineRef } from '../../machine-class/server-identity.ts';
 import { Code, MachineError } from '../../mcm/errors.ts';
-import type { MachineRef } from './server-identity.ts';
 
 /** Servers of one class that ended in ERROR, counted until one of the class becomes ACTIVE. */
 export interface ClassFailure {

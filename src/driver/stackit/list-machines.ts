@@ -9,13 +9,19 @@
 
 import type { Server } from '../../iaas/index.ts';
 import { labelValueFor } from '../../machine-class/names.ts';
+import {
+  isGoProviderServer,
+  machineClassLabelKey,
+  machineNameOf,
+  oldestGoProviderClassLabelKey,
+  ownedByNamespace,
+} from '../../machine-class/server-identity.ts';
 import type { ListMachinesResponse } from '../types.ts';
-import { adoptServer, isGoProviderServer, OLDEST_CLASS_LABEL } from './adopt-legacy.ts';
+import { adoptServer } from './adopt-legacy.ts';
 import type { DriverMetrics } from './api-metrics.ts';
 import { goingAway } from './lookup.ts';
 import type { ClassContext } from './machine-context.ts';
 import { parseProviderId, providerIdFor } from './provider-id.ts';
-import { CLASS_LABEL, machineNameOf, ownedByNamespace } from './server-identity.ts';
 
 /** Updates in flight at once while adopting: a switch may find hundreds of servers at once. */
 const ADOPT_CONCURRENCY = 8;
@@ -47,7 +53,7 @@ export async function listMachines(
   const legacy = new Map<string, Server>();
   for (const server of snap.servers.values()) {
     // The API's label_selector syntax is undocumented: check the class again.
-    if (server.labels?.[CLASS_LABEL] !== classValue) continue;
+    if (server.labels?.[machineClassLabelKey] !== classValue) continue;
     if (ownedByNamespace(server, cc.namespace)) {
       const owner = owners.get(server.id.toLowerCase());
       // A Machine whose ProviderID names the server is its owner, whatever the labels say.
@@ -115,7 +121,7 @@ async function listOldestGeneration(cc: ClassContext, classValue: string): Promi
   try {
     return await cc.client.listServers({
       ...cc.call,
-      labelSelector: `${OLDEST_CLASS_LABEL}=${classValue}`,
+      labelSelector: `${oldestGoProviderClassLabelKey}=${classValue}`,
       details: true,
     });
   } catch (e) {

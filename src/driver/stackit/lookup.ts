@@ -2,11 +2,11 @@
 
 import type { Server } from '../../iaas/index.ts';
 import { isIaasApiError } from '../../iaas/index.ts';
+import { belongsToMachine } from '../../machine-class/server-identity.ts';
 import type { MachineIdentity } from '../types.ts';
 import { addressesOf } from './addresses.ts';
 import type { MachineContext } from './machine-context.ts';
 import { parseProviderId, providerIdFor } from './provider-id.ts';
-import { belongsToMachine } from './server-identity.ts';
 
 /** Servers that are going away: never counted as the Machine's server. */
 export const goingAway = (s: Server) => s.status === 'DELETING' || s.status === 'DELETED';

@@ -1,10 +1,11 @@
 // What every driver method works with once the request is resolved (see resolve.ts): the validated
 // spec, the IaaS client for the request's credential, and the class's shared server inventory.
+
 import type { IaasClient } from '../../iaas/index.ts';
 import type { ProviderSpec, ServerSettings } from '../../machine-class/index.ts';
+import type { MachineRef } from '../../machine-class/server-identity.ts';
 import type { Logger } from '../../util/log.ts';
 import type { CallOptions, ServerInventory } from './inventory.ts';
-import type { MachineRef } from './server-identity.ts';
 
 export interface ClassContext {
   className: string;

@@ -3,10 +3,10 @@
 
 import { toMachineError } from '../../errors.ts';
 import type { Server } from '../../iaas/index.ts';
+import { ownedByNamespace } from '../../machine-class/server-identity.ts';
 import { Code } from '../../mcm/errors.ts';
 import { goingAway, serverIdFromProviderId, serversOfMachine } from './lookup.ts';
 import type { MachineContext } from './machine-context.ts';
-import { ownedByNamespace } from './server-identity.ts';
 
 export async function removeDuplicates(mc: MachineContext, duplicates: Server[]): Promise<void> {
   for (const dup of duplicates) {

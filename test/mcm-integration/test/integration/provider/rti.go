@@ -21,7 +21,7 @@ const (
 	integrationTestLabel      = "kubernetes.io/role/integration-test"
 	integrationTestLabelValue = "1"
 
-	// Label keys the driver sets on every server (src/driver/stackit/server-identity.ts).
+	// Label keys the driver sets on every server (src/machine-class/server-identity.ts).
 	machineClassLabel = "kubernetes.io/machineclass"
 	namespaceLabel    = "machine.sapcloud.io/namespace"
 )
