@@ -156,6 +156,14 @@ describe('each kind of dangling ID: the field path, what exists instead, exit 1'
       line: /ERROR {3}providerSpec\.bootVolume\.source\.id: volume "1{8}-.*" not found .*; available volumes: sim-bootable-volume/,
     },
     {
+      kind: 'region',
+      change: (s) => {
+        s.region = 'eu09';
+        delete s.availabilityZone;
+      },
+      line: /ERROR {3}providerSpec\.region: region eu09 is not known to the API/,
+    },
+    {
       kind: 'availability zone',
       change: (s) => {
         s.availabilityZone = 'eu01-9';
@@ -385,6 +393,22 @@ describe('could not verify online: exit 3', () => {
     assert.match(r.stdout, /exit 3 \(could not verify online\)/);
     assert.ok(!(r.stdout + r.stderr).includes(foreign.credentials.privateKey.split('\n')[1]!));
     assertNoSecrets(r.stdout + r.stderr);
+  });
+
+  test('an API that keeps failing one lookup: that field is UNVERIFIED (exit 3), unless a problem was found (exit 1)', async () => {
+    env.sim.setFaults({ operations: { GetImage: { errorRate: 1, errorStatus: 500 } } });
+    try {
+      const r = await runCheck(env, ['-f', writeClass(env, validSpec(env))]);
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stdout, /UNVERIFIED providerSpec\.imageId: could not check the image: .*500/);
+      assert.match(r.stdout, /exit 3 \(could not verify online\)/);
+      const both = await runCheck(env, ['-f', writeClass(env, { ...validSpec(env), keypairName: 'gone' })]);
+      assert.equal(both.code, 1, both.stdout + both.stderr);
+      assert.match(both.stdout, /UNVERIFIED providerSpec\.imageId/);
+      assert.match(both.stdout, /ERROR {3}providerSpec\.keypairName/);
+    } finally {
+      env.sim.setFaults({});
+    }
   });
 
   test('an endpoint nobody answers on', async () => {
