@@ -16,6 +16,7 @@ import (
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/app/options"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/component-base/cli/flag"
@@ -131,10 +132,15 @@ func run(s *options.MCServer, po *pluginOptions) error {
 	if err != nil {
 		return err
 	}
+	events, err := controlEvents(s)
+	if err != nil {
+		return err
+	}
 	b := bridge.New(supervised{sup}, po.callTimeout, "stackit").WithCreationFlow(bridge.CreationFlow{
 		DefaultTimeout: s.SafetyOptions.MachineCreationTimeout.Duration,
 		Failer:         bridge.StatusFailer{Client: machines},
 	}).WithMachineLister(bridge.ClientMachineLister{Client: machines})
+	b.WithEvents(events)
 	return app.Run(s, b)
 }
 
@@ -142,6 +148,20 @@ func run(s *options.MCServer, po *pluginOptions) error {
 // ListMachines: the control cluster as app.Run resolves it (--control-kubeconfig,
 // "inClusterConfig", else --target-kubeconfig).
 func controlMachineClient(s *options.MCServer) (machineclient.MachineV1alpha1Interface, error) {
+	cfg, err := controlConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	c, err := machineclient.NewForConfig(rest.AddUserAgent(cfg, "machine-controller-driver-bridge"))
+	if err != nil {
+		return nil, fmt.Errorf("control cluster client: %w", err)
+	}
+	return c, nil
+}
+
+// controlConfig is the control cluster as app.Run resolves it (--control-kubeconfig,
+// "inClusterConfig", else --target-kubeconfig), with MCM's client rate limits.
+func controlConfig(s *options.MCServer) (*rest.Config, error) {
 	path := s.ControlKubeconfig
 	if path == "" {
 		path = s.TargetKubeconfig
@@ -154,9 +174,25 @@ func controlMachineClient(s *options.MCServer) (machineclient.MachineV1alpha1Int
 		return nil, fmt.Errorf("control cluster kubeconfig: %w", err)
 	}
 	cfg.QPS, cfg.Burst = s.KubeAPIQPS, int(s.KubeAPIBurst)
-	c, err := machineclient.NewForConfig(rest.AddUserAgent(cfg, "machine-controller-driver-bridge"))
+	return cfg, nil
+}
+
+// controlEvents posts the bridge's Events (MachineClass warnings, driver errors on Machines) to the
+// control cluster. It has its own recorder and client: app.Run's recorder is not exposed, and
+// Events must not use up the rate limit of the Machine writes.
+func controlEvents(s *options.MCServer) (*bridge.Events, error) {
+	cfg, err := controlConfig(s)
 	if err != nil {
-		return nil, fmt.Errorf("control cluster client: %w", err)
+		return nil, err
 	}
-	return c, nil
+	c, err := kubernetes.NewForConfig(rest.AddUserAgent(cfg, "machine-controller-driver-events"))
+	if err != nil {
+		return nil, fmt.Errorf("control cluster events client: %w", err)
+	}
+	recorder, _, err := bridge.NewEventRecorder(c)
+	if err != nil {
+		return nil, err
+	}
+	// An unchanged error is posted again after 10 min; 10,000 classes and Machines remembered each.
+	return bridge.NewEvents(recorder, 10*time.Minute, 10_000), nil
 }

@@ -4,6 +4,7 @@
 import { status as grpcStatus, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
 import { type ApiCallRecord, withApiCalls } from '../driver/api-calls.ts';
 import type { CallContext, Driver, MachineIdentity, MachineRequest, SecretData } from '../driver/types.ts';
+import { withWarnings } from '../driver/warnings.ts';
 import { Code, codeName } from '../mcm/codes.ts';
 import { isMachineError } from '../mcm/errors.ts';
 import type { Logger } from '../util/log.ts';
@@ -89,17 +90,22 @@ function toWire(calls: readonly ApiCallRecord[]): ApiCall[] {
   return calls.map((c) => ({ service: c.service, durationSeconds: c.durationSeconds, failed: c.failed }));
 }
 
+/** What every handler adds itself: the call's API requests and MachineClass warnings. */
+type Collected = 'apiCalls' | 'warnings';
+
 /**
- * One DriverService handler. The driver call runs inside withApiCalls: every cloud API request it
- * makes lands in the response's apiCalls, on success and on failure alike.
+ * One DriverService handler. The driver call runs inside withApiCalls and withWarnings: every cloud
+ * API request it makes lands in the response's apiCalls, every warning about the MachineClass or
+ * Secret in its warnings, on success and on failure alike. (GetVolumeIDsResponse has no warnings
+ * field; the encoder ignores it there.)
  */
 function unary<WReq, WRes extends { apiCalls: ApiCall[] }, Args>(
   deps: ServiceDeps,
   method: string,
   decode: (w: WReq) => Args,
   names: (a: Args) => Names,
-  run: (a: Args, ctx: CallContext) => Promise<Omit<WRes, 'apiCalls'>>,
-  fail: (f: Failure) => Omit<WRes, 'apiCalls'>,
+  run: (a: Args, ctx: CallContext) => Promise<Omit<WRes, Collected>>,
+  fail: (f: Failure) => Omit<WRes, Collected>,
 ): handleUnaryCall<WReq, WRes> {
   return (call, callback) => {
     const started = performance.now();
@@ -116,13 +122,16 @@ function unary<WReq, WRes extends { apiCalls: ApiCall[] }, Args>(
     let secret: SecretData = {};
     const ctx: CallContext = { signal: ac.signal, deadline, log: deps.log.child({ method }) };
     const apiCalls: ApiCallRecord[] = [];
-    withApiCalls(apiCalls, async () => {
-      const args = decode(call.request);
-      who = names(args);
-      secret = (args as { secret?: SecretData }).secret ?? {};
-      ctx.log = deps.log.child({ method, ...who });
-      return run(args, ctx);
-    })
+    const warnings = new Set<string>();
+    withApiCalls(apiCalls, () =>
+      withWarnings(warnings, async () => {
+        const args = decode(call.request);
+        who = names(args);
+        secret = (args as { secret?: SecretData }).secret ?? {};
+        ctx.log = deps.log.child({ method, ...who });
+        return run(args, ctx);
+      }),
+    )
       .then(
         (res) => ({ res, code: 0, message: undefined as string | undefined }),
         (err: unknown) => {
@@ -137,7 +146,7 @@ function unary<WReq, WRes extends { apiCalls: ApiCall[] }, Args>(
         if (code === 0) deps.log.info(line, 'driver call');
         else deps.log.info({ ...line, message }, 'driver call failed');
         deps.track?.(-1);
-        callback(null, { ...res, apiCalls: toWire(apiCalls) } as WRes);
+        callback(null, { ...res, apiCalls: toWire(apiCalls), warnings: [...warnings] } as unknown as WRes);
       });
   };
 }

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { credentials } from '@grpc/grpc-js';
 import type { CallContext, Driver, MachineRequest } from '../../src/driver/types.ts';
+import { reportWarnings } from '../../src/driver/warnings.ts';
 import { Code, MachineError } from '../../src/mcm/errors.ts';
 import { GRPCControllerClient } from '../../src/plugin/generated/plugin/grpc_controller.ts';
 import type {
@@ -154,6 +155,28 @@ describe('plugin server', () => {
     );
     assert.equal(res.error?.code, Code.Internal);
     assert.doesNotMatch(res.error?.message ?? '', /s3cret/);
+  });
+
+  test('MachineClass warnings travel on the response, each once, also when the call fails', async () => {
+    scripted.set(async () => {
+      reportWarnings(['providerSpec.securityGroup: unknown field, ignored', 'secret.region: a zone']);
+      reportWarnings(['providerSpec.securityGroup: unknown field, ignored']);
+      throw new MachineError(Code.InvalidArgument, 'machine class class-a is invalid');
+    });
+    const failed = await invoke<CreateMachineResponse>((cb) =>
+      client.createMachine(request(), md(), within(), cb),
+    );
+    assert.deepEqual(failed.warnings, [
+      'providerSpec.securityGroup: unknown field, ignored',
+      'secret.region: a zone',
+    ]);
+    assert.equal(failed.error?.code, Code.InvalidArgument);
+    // Warnings belong to their call: the next one starts with none.
+    scripted.set(async () => ({ providerId: 'stackit://p/s', nodeName: 'm-1' }));
+    const ok = await invoke<GetMachineStatusResponse>((cb) =>
+      client.getMachineStatus(request(), md(), within(), cb),
+    );
+    assert.deepEqual(ok.warnings, []);
   });
 
   test('invalid or missing objects are InvalidArgument without echoing the bytes', async () => {

@@ -195,6 +195,15 @@ describe('the manifests RBAC runs a Machine end to end', { timeout: 600_000 }, (
     assert.equal(server?.status, 'ACTIVE');
     const node = await admin.makeApiClient(CoreV1Api).readNode({ name: machine.metadata.labels.node });
     assert.ok(server && node.spec?.providerID?.endsWith(server.id), 'the Node belongs to the server');
+    // The bridge's Events, written with the control ServiceAccount's token (docs/operations.md).
+    const events = await admin.makeApiClient(CoreV1Api).listNamespacedEvent({
+      namespace,
+      fieldSelector: `involvedObject.kind=Machine,involvedObject.name=${machine.metadata.name}`,
+    });
+    assert.ok(
+      events.items.some((e) => e.reason === 'ServerCreated' && e.source?.component === 'stackit-driver'),
+      'the machine-controller may post Events on Machines',
+    );
 
     // Scale to 0: drain, server deletion, Node deletion, bootstrap token clean-up.
     deployment.spec.replicas = 0;

@@ -43,6 +43,8 @@ type Bridge struct {
 	// provider labels MCM's driver metrics.
 	provider string
 	creation CreationFlow
+	// events posts class warnings and driver errors as Events (events.go); nil posts none.
+	events *Events
 	// machines lists the namespace's Machines for ListMachines (machines.go); nil: unknown.
 	machines MachineLister
 }
@@ -69,6 +71,7 @@ func (b *Bridge) CreateMachine(ctx context.Context, req *driver.CreateMachineReq
 	if req == nil {
 		return resp, status.Error(codes.InvalidArgument, "nil CreateMachine request")
 	}
+	defer func() { b.events.MachineResult(op, req.Machine, err) }()
 	o, err := encodeObjects(req.Machine, req.MachineClass, req.Secret)
 	if err != nil {
 		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
@@ -79,11 +82,16 @@ func (b *Bridge) CreateMachine(ctx context.Context, req *driver.CreateMachineReq
 	if err != nil {
 		return resp, err
 	}
+	b.events.ClassWarnings(req.MachineClass, out.GetWarnings())
 	resp.ProviderID = out.GetProviderId()
 	resp.NodeName = out.GetNodeName()
 	resp.LastKnownState = out.GetLastKnownState()
 	resp.Addresses = decodeAddresses(out.GetAddresses())
-	return resp, StatusError(out.GetError())
+	if err := StatusError(out.GetError()); err != nil {
+		return resp, err
+	}
+	b.events.ServerCreated(req.Machine, resp.ProviderID, resp.NodeName)
+	return resp, nil
 }
 
 // InitializeMachine forwards driver.InitializeMachine.
@@ -94,6 +102,7 @@ func (b *Bridge) InitializeMachine(ctx context.Context, req *driver.InitializeMa
 	if req == nil {
 		return resp, status.Error(codes.InvalidArgument, "nil InitializeMachine request")
 	}
+	defer func() { b.events.MachineResult(op, req.Machine, err) }()
 	o, err := encodeObjects(req.Machine, req.MachineClass, req.Secret)
 	if err != nil {
 		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
@@ -104,6 +113,7 @@ func (b *Bridge) InitializeMachine(ctx context.Context, req *driver.InitializeMa
 	if err != nil {
 		return resp, err
 	}
+	b.events.ClassWarnings(req.MachineClass, out.GetWarnings())
 	resp.ProviderID = out.GetProviderId()
 	resp.NodeName = out.GetNodeName()
 	resp.Addresses = decodeAddresses(out.GetAddresses())
@@ -124,6 +134,7 @@ func (b *Bridge) DeleteMachine(ctx context.Context, req *driver.DeleteMachineReq
 	if req == nil {
 		return resp, status.Error(codes.InvalidArgument, "nil DeleteMachine request")
 	}
+	defer func() { b.events.MachineResult(op, req.Machine, err) }()
 	o, err := encodeObjects(req.Machine, req.MachineClass, req.Secret)
 	if err != nil {
 		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
@@ -134,6 +145,7 @@ func (b *Bridge) DeleteMachine(ctx context.Context, req *driver.DeleteMachineReq
 	if err != nil {
 		return resp, err
 	}
+	b.events.ClassWarnings(req.MachineClass, out.GetWarnings())
 	resp.LastKnownState = out.GetLastKnownState()
 	return resp, StatusError(out.GetError())
 }
@@ -147,6 +159,7 @@ func (b *Bridge) GetMachineStatus(ctx context.Context, req *driver.GetMachineSta
 	if req == nil {
 		return resp, status.Error(codes.InvalidArgument, "nil GetMachineStatus request")
 	}
+	defer func() { b.events.MachineResult(op, req.Machine, err) }()
 	o, err := encodeObjects(req.Machine, req.MachineClass, req.Secret)
 	if err != nil {
 		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
@@ -157,6 +170,7 @@ func (b *Bridge) GetMachineStatus(ctx context.Context, req *driver.GetMachineSta
 	if err != nil {
 		return resp, err
 	}
+	b.events.ClassWarnings(req.MachineClass, out.GetWarnings())
 	resp.ProviderID = out.GetProviderId()
 	resp.NodeName = out.GetNodeName()
 	resp.Addresses = decodeAddresses(out.GetAddresses())
@@ -182,6 +196,7 @@ func (b *Bridge) ListMachines(ctx context.Context, req *driver.ListMachinesReque
 	if err != nil {
 		return nil, err
 	}
+	b.events.ClassWarnings(req.MachineClass, out.GetWarnings())
 	if err := StatusError(out.GetError()); err != nil {
 		return nil, err
 	}

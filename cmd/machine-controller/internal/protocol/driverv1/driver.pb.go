@@ -297,10 +297,14 @@ type CreateMachineResponse struct {
 	NodeName       string                 `protobuf:"bytes,2,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
 	LastKnownState string                 `protobuf:"bytes,3,opt,name=last_known_state,json=lastKnownState,proto3" json:"last_known_state,omitempty"`
 	Addresses      []*NodeAddress         `protobuf:"bytes,4,rep,name=addresses,proto3" json:"addresses,omitempty"`
-	ApiCalls       []*ApiCall             `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
-	Error          *Status                `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Warnings about the MachineClass and its Secret found while parsing them (unknown providerSpec
+	// fields, ignored values, ...), also when the call failed. The bridge posts each as a
+	// ProviderSpecWarning Event on the MachineClass, once per class generation. Never secret values.
+	Warnings      []string   `protobuf:"bytes,13,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	ApiCalls      []*ApiCall `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
+	Error         *Status    `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateMachineResponse) Reset() {
@@ -357,6 +361,13 @@ func (x *CreateMachineResponse) GetLastKnownState() string {
 func (x *CreateMachineResponse) GetAddresses() []*NodeAddress {
 	if x != nil {
 		return x.Addresses
+	}
+	return nil
+}
+
+func (x *CreateMachineResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
 	}
 	return nil
 }
@@ -446,12 +457,14 @@ func (x *InitializeMachineRequest) GetCreationTimeoutMs() int64 {
 }
 
 type InitializeMachineResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProviderId    string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	NodeName      string                 `protobuf:"bytes,2,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
-	Addresses     []*NodeAddress         `protobuf:"bytes,4,rep,name=addresses,proto3" json:"addresses,omitempty"`
-	ApiCalls      []*ApiCall             `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
-	Error         *Status                `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ProviderId string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	NodeName   string                 `protobuf:"bytes,2,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
+	Addresses  []*NodeAddress         `protobuf:"bytes,4,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	// As CreateMachineResponse.warnings.
+	Warnings      []string   `protobuf:"bytes,13,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	ApiCalls      []*ApiCall `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
+	Error         *Status    `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -503,6 +516,13 @@ func (x *InitializeMachineResponse) GetNodeName() string {
 func (x *InitializeMachineResponse) GetAddresses() []*NodeAddress {
 	if x != nil {
 		return x.Addresses
+	}
+	return nil
+}
+
+func (x *InitializeMachineResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
 	}
 	return nil
 }
@@ -594,10 +614,12 @@ func (x *DeleteMachineRequest) GetCreationTimeoutMs() int64 {
 type DeleteMachineResponse struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	LastKnownState string                 `protobuf:"bytes,3,opt,name=last_known_state,json=lastKnownState,proto3" json:"last_known_state,omitempty"`
-	ApiCalls       []*ApiCall             `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
-	Error          *Status                `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// As CreateMachineResponse.warnings.
+	Warnings      []string   `protobuf:"bytes,13,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	ApiCalls      []*ApiCall `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
+	Error         *Status    `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeleteMachineResponse) Reset() {
@@ -635,6 +657,13 @@ func (x *DeleteMachineResponse) GetLastKnownState() string {
 		return x.LastKnownState
 	}
 	return ""
+}
+
+func (x *DeleteMachineResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
 }
 
 func (x *DeleteMachineResponse) GetApiCalls() []*ApiCall {
@@ -723,12 +752,14 @@ func (x *GetMachineStatusRequest) GetCreationTimeoutMs() int64 {
 
 // With error code Uninitialized the identity fields are still read by MCM (partial response).
 type GetMachineStatusResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProviderId    string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	NodeName      string                 `protobuf:"bytes,2,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
-	Addresses     []*NodeAddress         `protobuf:"bytes,4,rep,name=addresses,proto3" json:"addresses,omitempty"`
-	ApiCalls      []*ApiCall             `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
-	Error         *Status                `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ProviderId string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	NodeName   string                 `protobuf:"bytes,2,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"`
+	Addresses  []*NodeAddress         `protobuf:"bytes,4,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	// As CreateMachineResponse.warnings.
+	Warnings      []string   `protobuf:"bytes,13,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	ApiCalls      []*ApiCall `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
+	Error         *Status    `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -780,6 +811,13 @@ func (x *GetMachineStatusResponse) GetNodeName() string {
 func (x *GetMachineStatusResponse) GetAddresses() []*NodeAddress {
 	if x != nil {
 		return x.Addresses
+	}
+	return nil
+}
+
+func (x *GetMachineStatusResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
 	}
 	return nil
 }
@@ -875,9 +913,11 @@ func (x *ListMachinesRequest) GetMachinesListed() bool {
 type ListMachinesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// providerID -> machine name.
-	MachineList   map[string]string `protobuf:"bytes,1,rep,name=machine_list,json=machineList,proto3" json:"machine_list,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	ApiCalls      []*ApiCall        `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
-	Error         *Status           `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	MachineList map[string]string `protobuf:"bytes,1,rep,name=machine_list,json=machineList,proto3" json:"machine_list,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// As CreateMachineResponse.warnings.
+	Warnings      []string   `protobuf:"bytes,13,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	ApiCalls      []*ApiCall `protobuf:"bytes,14,rep,name=api_calls,json=apiCalls,proto3" json:"api_calls,omitempty"`
+	Error         *Status    `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -915,6 +955,13 @@ func (*ListMachinesResponse) Descriptor() ([]byte, []int) {
 func (x *ListMachinesResponse) GetMachineList() map[string]string {
 	if x != nil {
 		return x.MachineList
+	}
+	return nil
+}
+
+func (x *ListMachinesResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
 	}
 	return nil
 }
@@ -1139,46 +1186,50 @@ const file_stackit_driver_v1_driver_proto_rawDesc = "" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
 	"\x06secret\x18\x03 \x01(\fR\x06secret\x12.\n" +
-	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\xa7\x02\n" +
+	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\xc3\x02\n" +
 	"\x15CreateMachineResponse\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x1b\n" +
 	"\tnode_name\x18\x02 \x01(\tR\bnodeName\x12(\n" +
 	"\x10last_known_state\x18\x03 \x01(\tR\x0elastKnownState\x12<\n" +
-	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x127\n" +
+	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x12\x1a\n" +
+	"\bwarnings\x18\r \x03(\tR\bwarnings\x127\n" +
 	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"\xa1\x01\n" +
 	"\x18InitializeMachineRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
 	"\x06secret\x18\x03 \x01(\fR\x06secret\x12.\n" +
-	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\x81\x02\n" +
+	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\x9d\x02\n" +
 	"\x19InitializeMachineResponse\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x1b\n" +
 	"\tnode_name\x18\x02 \x01(\tR\bnodeName\x12<\n" +
-	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x127\n" +
+	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x12\x1a\n" +
+	"\bwarnings\x18\r \x03(\tR\bwarnings\x127\n" +
 	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"\x9d\x01\n" +
 	"\x14DeleteMachineRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
 	"\x06secret\x18\x03 \x01(\fR\x06secret\x12.\n" +
-	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\xab\x01\n" +
+	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\xc7\x01\n" +
 	"\x15DeleteMachineResponse\x12(\n" +
-	"\x10last_known_state\x18\x03 \x01(\tR\x0elastKnownState\x127\n" +
+	"\x10last_known_state\x18\x03 \x01(\tR\x0elastKnownState\x12\x1a\n" +
+	"\bwarnings\x18\r \x03(\tR\bwarnings\x127\n" +
 	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"\xa0\x01\n" +
 	"\x17GetMachineStatusRequest\x12\x18\n" +
 	"\amachine\x18\x01 \x01(\fR\amachine\x12#\n" +
 	"\rmachine_class\x18\x02 \x01(\fR\fmachineClass\x12\x16\n" +
 	"\x06secret\x18\x03 \x01(\fR\x06secret\x12.\n" +
-	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\x80\x02\n" +
+	"\x13creation_timeout_ms\x18\x04 \x01(\x03R\x11creationTimeoutMs\"\x9c\x02\n" +
 	"\x18GetMachineStatusResponse\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x1b\n" +
 	"\tnode_name\x18\x02 \x01(\tR\bnodeName\x12<\n" +
-	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x127\n" +
+	"\taddresses\x18\x04 \x03(\v2\x1e.stackit.driver.v1.NodeAddressR\taddresses\x12\x1a\n" +
+	"\bwarnings\x18\r \x03(\tR\bwarnings\x127\n" +
 	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\"\xb4\x02\n" +
 	"\x13ListMachinesRequest\x12#\n" +
@@ -1188,9 +1239,10 @@ const file_stackit_driver_v1_driver_proto_rawDesc = "" +
 	"\x0fmachines_listed\x18\x05 \x01(\bR\x0emachinesListed\x1aE\n" +
 	"\x17MachineProviderIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9d\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb9\x02\n" +
 	"\x14ListMachinesResponse\x12[\n" +
-	"\fmachine_list\x18\x01 \x03(\v28.stackit.driver.v1.ListMachinesResponse.MachineListEntryR\vmachineList\x127\n" +
+	"\fmachine_list\x18\x01 \x03(\v28.stackit.driver.v1.ListMachinesResponse.MachineListEntryR\vmachineList\x12\x1a\n" +
+	"\bwarnings\x18\r \x03(\tR\bwarnings\x127\n" +
 	"\tapi_calls\x18\x0e \x03(\v2\x1a.stackit.driver.v1.ApiCallR\bapiCalls\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.stackit.driver.v1.StatusR\x05error\x1a>\n" +
 	"\x10MachineListEntry\x12\x10\n" +

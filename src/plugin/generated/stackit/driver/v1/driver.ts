@@ -94,6 +94,12 @@ export interface CreateMachineResponse {
   nodeName: string;
   lastKnownState: string;
   addresses: NodeAddress[];
+  /**
+   * Warnings about the MachineClass and its Secret found while parsing them (unknown providerSpec
+   * fields, ignored values, ...), also when the call failed. The bridge posts each as a
+   * ProviderSpecWarning Event on the MachineClass, once per class generation. Never secret values.
+   */
+  warnings: string[];
   apiCalls: ApiCall[];
   error?: Status | undefined;
 }
@@ -113,6 +119,8 @@ export interface InitializeMachineResponse {
   providerId: string;
   nodeName: string;
   addresses: NodeAddress[];
+  /** As CreateMachineResponse.warnings. */
+  warnings: string[];
   apiCalls: ApiCall[];
   error?: Status | undefined;
 }
@@ -130,6 +138,8 @@ export interface DeleteMachineRequest {
 
 export interface DeleteMachineResponse {
   lastKnownState: string;
+  /** As CreateMachineResponse.warnings. */
+  warnings: string[];
   apiCalls: ApiCall[];
   error?: Status | undefined;
 }
@@ -150,6 +160,8 @@ export interface GetMachineStatusResponse {
   providerId: string;
   nodeName: string;
   addresses: NodeAddress[];
+  /** As CreateMachineResponse.warnings. */
+  warnings: string[];
   apiCalls: ApiCall[];
   error?: Status | undefined;
 }
@@ -179,6 +191,8 @@ export interface ListMachinesRequest_MachineProviderIdsEntry {
 export interface ListMachinesResponse {
   /** providerID -> machine name. */
   machineList: { [key: string]: string };
+  /** As CreateMachineResponse.warnings. */
+  warnings: string[];
   apiCalls: ApiCall[];
   error?: Status | undefined;
 }
@@ -628,7 +642,15 @@ export const CreateMachineRequest: MessageFns<CreateMachineRequest> = {
 };
 
 function createBaseCreateMachineResponse(): CreateMachineResponse {
-  return { providerId: "", nodeName: "", lastKnownState: "", addresses: [], apiCalls: [], error: undefined };
+  return {
+    providerId: "",
+    nodeName: "",
+    lastKnownState: "",
+    addresses: [],
+    warnings: [],
+    apiCalls: [],
+    error: undefined,
+  };
 }
 
 export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
@@ -644,6 +666,9 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
     }
     for (const v of message.addresses) {
       NodeAddress.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.warnings) {
+      writer.uint32(106).string(v!);
     }
     for (const v of message.apiCalls) {
       ApiCall.encode(v!, writer.uint32(114).fork()).join();
@@ -699,6 +724,14 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
             message.addresses.push(NodeAddress.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
           case 14: {
             if (tag !== 114) {
               break;
@@ -747,6 +780,9 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
       addresses: globalThis.Array.isArray(object?.addresses)
         ? object.addresses.map((e: any) => NodeAddress.fromJSON(e))
         : [],
+      warnings: globalThis.Array.isArray(object?.warnings)
+        ? object.warnings.map((e: any) => globalThis.String(e))
+        : [],
       apiCalls: globalThis.Array.isArray(object?.apiCalls)
         ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
         : globalThis.Array.isArray(object?.api_calls)
@@ -770,6 +806,9 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
     if (message.addresses?.length) {
       obj.addresses = message.addresses.map((e) => NodeAddress.toJSON(e));
     }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
     if (message.apiCalls?.length) {
       obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
     }
@@ -788,6 +827,7 @@ export const CreateMachineResponse: MessageFns<CreateMachineResponse> = {
     message.nodeName = object.nodeName ?? "";
     message.lastKnownState = object.lastKnownState ?? "";
     message.addresses = object.addresses?.map((e) => NodeAddress.fromPartial(e)) || [];
+    message.warnings = object.warnings?.map((e) => e) || [];
     message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
@@ -922,7 +962,7 @@ export const InitializeMachineRequest: MessageFns<InitializeMachineRequest> = {
 };
 
 function createBaseInitializeMachineResponse(): InitializeMachineResponse {
-  return { providerId: "", nodeName: "", addresses: [], apiCalls: [], error: undefined };
+  return { providerId: "", nodeName: "", addresses: [], warnings: [], apiCalls: [], error: undefined };
 }
 
 export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = {
@@ -935,6 +975,9 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
     }
     for (const v of message.addresses) {
       NodeAddress.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.warnings) {
+      writer.uint32(106).string(v!);
     }
     for (const v of message.apiCalls) {
       ApiCall.encode(v!, writer.uint32(114).fork()).join();
@@ -982,6 +1025,14 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
             message.addresses.push(NodeAddress.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
           case 14: {
             if (tag !== 114) {
               break;
@@ -1025,6 +1076,7 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
       addresses: globalThis.Array.isArray(object?.addresses)
         ? object.addresses.map((e: any) => NodeAddress.fromJSON(e))
         : [],
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
       apiCalls: globalThis.Array.isArray(object?.apiCalls)
         ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
         : globalThis.Array.isArray(object?.api_calls)
@@ -1045,6 +1097,9 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
     if (message.addresses?.length) {
       obj.addresses = message.addresses.map((e) => NodeAddress.toJSON(e));
     }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
     if (message.apiCalls?.length) {
       obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
     }
@@ -1062,6 +1117,7 @@ export const InitializeMachineResponse: MessageFns<InitializeMachineResponse> = 
     message.providerId = object.providerId ?? "";
     message.nodeName = object.nodeName ?? "";
     message.addresses = object.addresses?.map((e) => NodeAddress.fromPartial(e)) || [];
+    message.warnings = object.warnings?.map((e) => e) || [];
     message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
@@ -1196,13 +1252,16 @@ export const DeleteMachineRequest: MessageFns<DeleteMachineRequest> = {
 };
 
 function createBaseDeleteMachineResponse(): DeleteMachineResponse {
-  return { lastKnownState: "", apiCalls: [], error: undefined };
+  return { lastKnownState: "", warnings: [], apiCalls: [], error: undefined };
 }
 
 export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
   encode(message: DeleteMachineResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.lastKnownState !== "") {
       writer.uint32(26).string(message.lastKnownState);
+    }
+    for (const v of message.warnings) {
+      writer.uint32(106).string(v!);
     }
     for (const v of message.apiCalls) {
       ApiCall.encode(v!, writer.uint32(114).fork()).join();
@@ -1232,6 +1291,14 @@ export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
             }
 
             message.lastKnownState = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
             continue;
           }
           case 14: {
@@ -1269,6 +1336,7 @@ export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
         : isSet(object.last_known_state)
         ? globalThis.String(object.last_known_state)
         : "",
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
       apiCalls: globalThis.Array.isArray(object?.apiCalls)
         ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
         : globalThis.Array.isArray(object?.api_calls)
@@ -1282,6 +1350,9 @@ export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
     const obj: any = {};
     if (message.lastKnownState !== "") {
       obj.lastKnownState = message.lastKnownState;
+    }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
     }
     if (message.apiCalls?.length) {
       obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
@@ -1298,6 +1369,7 @@ export const DeleteMachineResponse: MessageFns<DeleteMachineResponse> = {
   fromPartial<I extends Exact<DeepPartial<DeleteMachineResponse>, I>>(object: I): DeleteMachineResponse {
     const message = createBaseDeleteMachineResponse();
     message.lastKnownState = object.lastKnownState ?? "";
+    message.warnings = object.warnings?.map((e) => e) || [];
     message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
@@ -1432,7 +1504,7 @@ export const GetMachineStatusRequest: MessageFns<GetMachineStatusRequest> = {
 };
 
 function createBaseGetMachineStatusResponse(): GetMachineStatusResponse {
-  return { providerId: "", nodeName: "", addresses: [], apiCalls: [], error: undefined };
+  return { providerId: "", nodeName: "", addresses: [], warnings: [], apiCalls: [], error: undefined };
 }
 
 export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
@@ -1445,6 +1517,9 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
     }
     for (const v of message.addresses) {
       NodeAddress.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.warnings) {
+      writer.uint32(106).string(v!);
     }
     for (const v of message.apiCalls) {
       ApiCall.encode(v!, writer.uint32(114).fork()).join();
@@ -1492,6 +1567,14 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
             message.addresses.push(NodeAddress.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
           case 14: {
             if (tag !== 114) {
               break;
@@ -1535,6 +1618,7 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
       addresses: globalThis.Array.isArray(object?.addresses)
         ? object.addresses.map((e: any) => NodeAddress.fromJSON(e))
         : [],
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
       apiCalls: globalThis.Array.isArray(object?.apiCalls)
         ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
         : globalThis.Array.isArray(object?.api_calls)
@@ -1555,6 +1639,9 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
     if (message.addresses?.length) {
       obj.addresses = message.addresses.map((e) => NodeAddress.toJSON(e));
     }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
     if (message.apiCalls?.length) {
       obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
     }
@@ -1572,6 +1659,7 @@ export const GetMachineStatusResponse: MessageFns<GetMachineStatusResponse> = {
     message.providerId = object.providerId ?? "";
     message.nodeName = object.nodeName ?? "";
     message.addresses = object.addresses?.map((e) => NodeAddress.fromPartial(e)) || [];
+    message.warnings = object.warnings?.map((e) => e) || [];
     message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
@@ -1839,7 +1927,7 @@ export const ListMachinesRequest_MachineProviderIdsEntry: MessageFns<ListMachine
 };
 
 function createBaseListMachinesResponse(): ListMachinesResponse {
-  return { machineList: {}, apiCalls: [], error: undefined };
+  return { machineList: {}, warnings: [], apiCalls: [], error: undefined };
 }
 
 export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
@@ -1847,6 +1935,9 @@ export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
     globalThis.Object.entries(message.machineList).forEach(([key, value]: [string, string]) => {
       ListMachinesResponse_MachineListEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
+    for (const v of message.warnings) {
+      writer.uint32(106).string(v!);
+    }
     for (const v of message.apiCalls) {
       ApiCall.encode(v!, writer.uint32(114).fork()).join();
     }
@@ -1878,6 +1969,14 @@ export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
             if (entry1.value !== undefined) {
               message.machineList[entry1.key] = entry1.value;
             }
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
             continue;
           }
           case 14: {
@@ -1937,6 +2036,7 @@ export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
           {},
         )
         : {},
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
       apiCalls: globalThis.Array.isArray(object?.apiCalls)
         ? object.apiCalls.map((e: any) => ApiCall.fromJSON(e))
         : globalThis.Array.isArray(object?.api_calls)
@@ -1956,6 +2056,9 @@ export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
           obj.machineList[k] = v;
         });
       }
+    }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
     }
     if (message.apiCalls?.length) {
       obj.apiCalls = message.apiCalls.map((e) => ApiCall.toJSON(e));
@@ -1980,6 +2083,7 @@ export const ListMachinesResponse: MessageFns<ListMachinesResponse> = {
       },
       {},
     );
+    message.warnings = object.warnings?.map((e) => e) || [];
     message.apiCalls = object.apiCalls?.map((e) => ApiCall.fromPartial(e)) || [];
     message.error = (object.error !== undefined && object.error !== null)
       ? Status.fromPartial(object.error)
