@@ -3,10 +3,10 @@
 export type { FieldError } from './field-error.ts';
 export { formatFieldError, formatFieldErrors } from './field-error.ts';
 export * from './names.ts';
-export * from './server-identity.ts';
 export { regionPattern } from './patterns.ts';
 export type { ParseProviderSpecResult, ProviderSpec } from './provider-spec.ts';
 export { bootVolumeSourceTypes, parseProviderSpec, providerSpecSchema } from './provider-spec.ts';
 export * from './resolve.ts';
 export type { ParseSecretOptions, ParseSecretResult, ProviderSecret } from './secret.ts';
 export { credentialFingerprint, parseSecret, secretKeyDocs, withUserData } from './secret.ts';
+export * from './server-identity.ts';
