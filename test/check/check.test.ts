@@ -298,6 +298,18 @@ describe('offline', () => {
     assert.equal(env.sim.counters().total, before, 'no API call');
   });
 
+  test('the shipped sample MachineClasses check clean offline', async () => {
+    for (const sample of [
+      'machine-class.yaml',
+      'machine-class-minimal.yaml',
+      'machine-class-gardener.yaml',
+    ]) {
+      const r = await runCheck(undefined, ['-f', `samples/${sample}`, '--offline']);
+      assert.equal(r.code, 0, `${sample}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /0 problems, 0 warnings/);
+    }
+  });
+
   test('--offline needs no Secret', async () => {
     const r = await runCheck(undefined, ['-f', writeClass(env, validSpec(env), null), '--offline']);
     assert.equal(r.code, 0, r.stdout + r.stderr);

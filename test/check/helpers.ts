@@ -141,9 +141,14 @@ export function runCheck(
   delete childEnv.STACKIT_NO_AUTH;
   if (env && !extraEnv.STACKIT_IAAS_ENDPOINT) childEnv.STACKIT_IAAS_ENDPOINT = env.sim.url;
   return new Promise((resolve) => {
-    execFile(process.execPath, [main, ...args], { env: childEnv, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [main, ...args],
+      { env: childEnv, cwd: repoRoot, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
