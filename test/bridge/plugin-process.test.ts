@@ -55,6 +55,7 @@ test('prints the go-plugin handshake, serves, and exits cleanly on SIGTERM', asy
     [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE,
     PLUGIN_PROTOCOL_VERSIONS: String(APP_PROTOCOL_VERSION),
     MC_DRIVER: 'inmemory',
+    LOG_LEVEL: 'debug', // successful calls are logged at debug
   });
   try {
     const stderr = collect(p.stderr!);
