@@ -2,42 +2,49 @@
 # machine-controller-manager-provider-stackit: Gardener MCM's machine-controller (Go, static) which
 # runs the TypeScript STACKIT driver as a plugin subprocess on Node.js 24.
 #
-#   make image                      # docker build -t machine-controller-manager-provider-stackit:<version> .
+#   make image           # docker when an engine answers, else podman; public bases below
+#   make image-offline   # bases built locally from Debian packages and the npm registry (hack/image-bases.sh)
 #
-# Layout of the final image (reproduced and run by test/packaging/image-layout.test.ts):
+# Layout of the final image (built and run by test/image/image.test.ts):
 #   /app/machine-controller         ENTRYPOINT; finds the plugin at /app/dist/src/plugin/main.js
 #   /app/dist/src/**                compiled driver, plugin, simulator (`npm pack` contents)
 #   /app/node_modules               production dependencies only
 #   /app/package.json
 # Runs as uid 65532 and writes nothing but the plugin's socket under $TMPDIR (/tmp: mount an
 # emptyDir there with readOnlyRootFilesystem, as kubernetes/control/deployment.yaml does).
+# The runtime stage runs no command, so RUNTIME_IMAGE may be a base without a shell; it must have
+# Node 24 as `node` on PATH.
 
 ARG GO_IMAGE=golang:1.26.8-bookworm
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+ARG RUNTIME_IMAGE=node:24.21.0-bookworm-slim
 
 # --- 1. The Go machine-controller, static ------------------------------------------------------
 FROM ${GO_IMAGE} AS go-build
-ENV GOTOOLCHAIN=local CGO_ENABLED=0
+ENV GOTOOLCHAIN=local CGO_ENABLED=0 GOPATH=/go GOCACHE=/root/.cache/go-build
 WORKDIR /src/cmd/machine-controller
 COPY cmd/machine-controller/go.mod cmd/machine-controller/go.sum ./
-RUN go mod download
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY cmd/machine-controller/ ./
-RUN go build -trimpath -ldflags=-s -o /out/machine-controller .
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    go build -trimpath -ldflags=-s -o /out/machine-controller .
 
 # --- 2. The TypeScript driver: build, pack, production dependencies -----------------------------
 FROM ${NODE_IMAGE} AS ts-build
 WORKDIR /src
 # `npm install`, not `npm ci`: see the Makefile (the lockfile still pins every version).
 COPY package.json package-lock.json .npmrc ./
-RUN npm install --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json README.md CHANGELOG.md LICENSE ./
+RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY src/ src/
 COPY api/stackit-iaas/ api/stackit-iaas/
+RUN npm run build
+COPY README.md CHANGELOG.md LICENSE ./
 COPY kubernetes/ kubernetes/
 COPY samples/ samples/
-RUN npm run build
+COPY docs/ docs/
 # What ships is exactly the npm package (package.json "files"), plus its production dependencies.
-RUN npm pack --pack-destination /tmp \
+RUN --mount=type=cache,target=/root/.npm npm pack --pack-destination /tmp \
  && mkdir -p /out/app \
  && tar -xzf /tmp/machine-controller-manager-provider-stackit-*.tgz -C /out/app --strip-components=1 \
  && cp package-lock.json .npmrc /out/app/ \
@@ -45,11 +52,8 @@ RUN npm pack --pack-destination /tmp \
  && npm install --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline \
  && rm -f package-lock.json .npmrc
 
-# --- 3. Runtime ----------------------------------------------------------------------------------
-FROM ${NODE_IMAGE}
-# npm, npx, corepack and yarn are not needed at runtime.
-RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
-      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
+# --- 3. Runtime: two layers on the base, no command run ------------------------------------------
+FROM ${RUNTIME_IMAGE}
 COPY --from=ts-build /out/app /app
 COPY --from=go-build /out/machine-controller /app/machine-controller
 WORKDIR /app

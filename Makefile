@@ -7,7 +7,7 @@ NPM_STAMP := node_modules/.install-stamp
 MC_BIN    := cmd/machine-controller/bin/machine-controller
 
 .PHONY: help install generate check lint format typecheck build machine-controller kube-binaries \
-        test test-go test-ts test-mcm-integration demo dev start bench image clean
+        test test-go test-ts test-mcm-integration test-image demo dev start bench image image-offline clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -47,7 +47,7 @@ machine-controller: ## build the Go machine-controller (MCM controller + gRPC br
 kube-binaries: ## build (or reuse) kube-apiserver, etcd, machine-controller-manager from source
 	hack/kube-binaries.sh
 
-test: install kube-binaries machine-controller ## every test: checks, Go, TypeScript unit, integration, e2e, MCM's integration suite
+test: install kube-binaries machine-controller ## every test: checks, Go, TypeScript unit, integration, e2e, the image, MCM's integration suite
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory test-ts
@@ -76,8 +76,16 @@ bench: install kube-binaries machine-controller ## benchmarks (npm run bench)
 IMAGE ?= machine-controller-manager-provider-stackit
 IMAGE_TAG ?= v$(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
 
-image: ## build the container image with docker (needs a docker engine; see docs/development.md)
-	docker build -t $(IMAGE):$(IMAGE_TAG) .
+image: ## build the container image: docker when an engine answers, else podman (public Node 24 bases)
+	hack/image.sh $(IMAGE):$(IMAGE_TAG)
+
+image-offline: install ## the image on bases built here from Debian packages and the npm registry (no container registry)
+	hack/image.sh --offline $(IMAGE):$(IMAGE_TAG)
+
+# Also part of `npm test` (test/image): builds the image offline with podman and runs it as the
+# Deployment does against the local stack; skipped with the reason where podman cannot be installed.
+test-image: install kube-binaries ## build the image and run a MachineDeployment 0 -> 2 -> 0 with it
+	npm run test:image
 
 clean:
 	rm -rf dist cmd/machine-controller/bin node_modules
