@@ -11,12 +11,14 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gardener/machine-controller-manager/pkg/apis/machine/v1alpha1"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/driver"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/machinecodes/codes"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/machinecodes/status"
 	"github.com/gardener/machine-controller-manager/pkg/util/provider/metrics"
 	grpccodes "google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
+	corev1 "k8s.io/api/core/v1"
 
 	"mcm-provider-stackit/cmd/machine-controller/internal/protocol/driverv1"
 )
@@ -64,126 +66,98 @@ func (b *Bridge) WithCreationFlow(cf CreationFlow) *Bridge {
 
 // CreateMachine forwards driver.CreateMachine. The response is never nil: MCM reads
 // LastKnownState from it on errors.
-func (b *Bridge) CreateMachine(ctx context.Context, req *driver.CreateMachineRequest) (_ *driver.CreateMachineResponse, err error) {
+func (b *Bridge) CreateMachine(ctx context.Context, req *driver.CreateMachineRequest) (*driver.CreateMachineResponse, error) {
 	const op = "CreateMachine"
-	defer b.observe(op, time.Now(), &err)
 	resp := &driver.CreateMachineResponse{}
 	if req == nil {
-		return resp, status.Error(codes.InvalidArgument, "nil CreateMachine request")
+		return resp, b.nilRequest(op)
 	}
-	defer func() { b.events.MachineResult(op, req.Machine, err) }()
-	o, err := encodeObjects(req.Machine, req.MachineClass, req.Secret)
-	if err != nil {
-		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
-	}
-	out, err := call(ctx, b, op, func(ctx context.Context, c driverv1.DriverServiceClient) (*driverv1.CreateMachineResponse, error) {
-		return c.CreateMachine(ctx, &driverv1.CreateMachineRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret, CreationTimeoutMs: b.creation.timeoutMs(req.Machine)})
-	})
-	if err != nil {
-		return resp, err
-	}
-	b.events.ClassWarnings(req.MachineClass, out.GetWarnings())
-	resp.ProviderID = out.GetProviderId()
-	resp.NodeName = out.GetNodeName()
-	resp.LastKnownState = out.GetLastKnownState()
-	resp.Addresses = decodeAddresses(out.GetAddresses())
-	if err := StatusError(out.GetError()); err != nil {
-		return resp, err
-	}
-	b.events.ServerCreated(req.Machine, resp.ProviderID, resp.NodeName)
-	return resp, nil
+	return resp, machineCall(ctx, b, op, req.Machine, req.MachineClass, req.Secret,
+		func(ctx context.Context, c driverv1.DriverServiceClient, in machineInput) (*driverv1.CreateMachineResponse, error) {
+			return c.CreateMachine(ctx, &driverv1.CreateMachineRequest{Machine: in.machine, MachineClass: in.machineClass, Secret: in.secret, CreationTimeoutMs: in.timeoutMs})
+		},
+		func(out *driverv1.CreateMachineResponse) error {
+			resp.ProviderID = out.GetProviderId()
+			resp.NodeName = out.GetNodeName()
+			resp.LastKnownState = out.GetLastKnownState()
+			resp.Addresses = decodeAddresses(out.GetAddresses())
+			if err := StatusError(out.GetError()); err != nil {
+				return err
+			}
+			b.events.ServerCreated(req.Machine, resp.ProviderID, resp.NodeName)
+			return nil
+		})
 }
 
 // InitializeMachine forwards driver.InitializeMachine.
-func (b *Bridge) InitializeMachine(ctx context.Context, req *driver.InitializeMachineRequest) (_ *driver.InitializeMachineResponse, err error) {
+func (b *Bridge) InitializeMachine(ctx context.Context, req *driver.InitializeMachineRequest) (*driver.InitializeMachineResponse, error) {
 	const op = "InitializeMachine"
-	defer b.observe(op, time.Now(), &err)
 	resp := &driver.InitializeMachineResponse{}
 	if req == nil {
-		return resp, status.Error(codes.InvalidArgument, "nil InitializeMachine request")
+		return resp, b.nilRequest(op)
 	}
-	defer func() { b.events.MachineResult(op, req.Machine, err) }()
-	o, err := encodeObjects(req.Machine, req.MachineClass, req.Secret)
-	if err != nil {
-		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
-	}
-	out, err := call(ctx, b, op, func(ctx context.Context, c driverv1.DriverServiceClient) (*driverv1.InitializeMachineResponse, error) {
-		return c.InitializeMachine(ctx, &driverv1.InitializeMachineRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret, CreationTimeoutMs: b.creation.timeoutMs(req.Machine)})
-	})
-	if err != nil {
-		return resp, err
-	}
-	b.events.ClassWarnings(req.MachineClass, out.GetWarnings())
-	resp.ProviderID = out.GetProviderId()
-	resp.NodeName = out.GetNodeName()
-	resp.Addresses = decodeAddresses(out.GetAddresses())
-	err = StatusError(out.GetError())
-	if err != nil && out.GetError().GetMachineFailed() {
-		markCtx, cancel := context.WithTimeout(ctx, b.timeout)
-		defer cancel()
-		b.creation.markFailed(markCtx, req.Machine, err)
-	}
-	return resp, err
+	return resp, machineCall(ctx, b, op, req.Machine, req.MachineClass, req.Secret,
+		func(ctx context.Context, c driverv1.DriverServiceClient, in machineInput) (*driverv1.InitializeMachineResponse, error) {
+			return c.InitializeMachine(ctx, &driverv1.InitializeMachineRequest{Machine: in.machine, MachineClass: in.machineClass, Secret: in.secret, CreationTimeoutMs: in.timeoutMs})
+		},
+		func(out *driverv1.InitializeMachineResponse) error {
+			resp.ProviderID = out.GetProviderId()
+			resp.NodeName = out.GetNodeName()
+			resp.Addresses = decodeAddresses(out.GetAddresses())
+			err := StatusError(out.GetError())
+			if err != nil && out.GetError().GetMachineFailed() {
+				markCtx, cancel := context.WithTimeout(ctx, b.timeout)
+				defer cancel()
+				b.creation.markFailed(markCtx, req.Machine, err)
+			}
+			return err
+		})
 }
 
 // DeleteMachine forwards driver.DeleteMachine.
-func (b *Bridge) DeleteMachine(ctx context.Context, req *driver.DeleteMachineRequest) (_ *driver.DeleteMachineResponse, err error) {
+func (b *Bridge) DeleteMachine(ctx context.Context, req *driver.DeleteMachineRequest) (*driver.DeleteMachineResponse, error) {
 	const op = "DeleteMachine"
-	defer b.observe(op, time.Now(), &err)
 	resp := &driver.DeleteMachineResponse{}
 	if req == nil {
-		return resp, status.Error(codes.InvalidArgument, "nil DeleteMachine request")
+		return resp, b.nilRequest(op)
 	}
-	defer func() { b.events.MachineResult(op, req.Machine, err) }()
-	o, err := encodeObjects(req.Machine, req.MachineClass, req.Secret)
-	if err != nil {
-		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
-	}
-	out, err := call(ctx, b, op, func(ctx context.Context, c driverv1.DriverServiceClient) (*driverv1.DeleteMachineResponse, error) {
-		return c.DeleteMachine(ctx, &driverv1.DeleteMachineRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret, CreationTimeoutMs: b.creation.timeoutMs(req.Machine)})
-	})
-	if err != nil {
-		return resp, err
-	}
-	b.events.ClassWarnings(req.MachineClass, out.GetWarnings())
-	resp.LastKnownState = out.GetLastKnownState()
-	return resp, StatusError(out.GetError())
+	return resp, machineCall(ctx, b, op, req.Machine, req.MachineClass, req.Secret,
+		func(ctx context.Context, c driverv1.DriverServiceClient, in machineInput) (*driverv1.DeleteMachineResponse, error) {
+			return c.DeleteMachine(ctx, &driverv1.DeleteMachineRequest{Machine: in.machine, MachineClass: in.machineClass, Secret: in.secret, CreationTimeoutMs: in.timeoutMs})
+		},
+		func(out *driverv1.DeleteMachineResponse) error {
+			resp.LastKnownState = out.GetLastKnownState()
+			return StatusError(out.GetError())
+		})
 }
 
 // GetMachineStatus forwards driver.GetMachineStatus. The response is never nil: with
 // Uninitialized MCM reads NodeName and ProviderID from it.
-func (b *Bridge) GetMachineStatus(ctx context.Context, req *driver.GetMachineStatusRequest) (_ *driver.GetMachineStatusResponse, err error) {
+func (b *Bridge) GetMachineStatus(ctx context.Context, req *driver.GetMachineStatusRequest) (*driver.GetMachineStatusResponse, error) {
 	const op = "GetMachineStatus"
-	defer b.observe(op, time.Now(), &err)
 	resp := &driver.GetMachineStatusResponse{}
 	if req == nil {
-		return resp, status.Error(codes.InvalidArgument, "nil GetMachineStatus request")
+		return resp, b.nilRequest(op)
 	}
-	defer func() { b.events.MachineResult(op, req.Machine, err) }()
-	o, err := encodeObjects(req.Machine, req.MachineClass, req.Secret)
-	if err != nil {
-		return resp, status.Error(codes.Internal, SafeMessage(err.Error()))
-	}
-	out, err := call(ctx, b, op, func(ctx context.Context, c driverv1.DriverServiceClient) (*driverv1.GetMachineStatusResponse, error) {
-		return c.GetMachineStatus(ctx, &driverv1.GetMachineStatusRequest{Machine: o.machine, MachineClass: o.machineClass, Secret: o.secret, CreationTimeoutMs: b.creation.timeoutMs(req.Machine)})
-	})
-	if err != nil {
-		return resp, err
-	}
-	b.events.ClassWarnings(req.MachineClass, out.GetWarnings())
-	resp.ProviderID = out.GetProviderId()
-	resp.NodeName = out.GetNodeName()
-	resp.Addresses = decodeAddresses(out.GetAddresses())
-	return resp, StatusError(out.GetError())
+	return resp, machineCall(ctx, b, op, req.Machine, req.MachineClass, req.Secret,
+		func(ctx context.Context, c driverv1.DriverServiceClient, in machineInput) (*driverv1.GetMachineStatusResponse, error) {
+			return c.GetMachineStatus(ctx, &driverv1.GetMachineStatusRequest{Machine: in.machine, MachineClass: in.machineClass, Secret: in.secret, CreationTimeoutMs: in.timeoutMs})
+		},
+		func(out *driverv1.GetMachineStatusResponse) error {
+			resp.ProviderID = out.GetProviderId()
+			resp.NodeName = out.GetNodeName()
+			resp.Addresses = decodeAddresses(out.GetAddresses())
+			return StatusError(out.GetError())
+		})
 }
 
 // ListMachines forwards driver.ListMachines. On success MachineList is never nil.
 func (b *Bridge) ListMachines(ctx context.Context, req *driver.ListMachinesRequest) (_ *driver.ListMachinesResponse, err error) {
 	const op = "ListMachines"
-	defer b.observe(op, time.Now(), &err)
 	if req == nil {
-		return nil, status.Error(codes.InvalidArgument, "nil ListMachines request")
+		return nil, b.nilRequest(op)
 	}
+	defer b.observe(op, time.Now(), &err)
 	o, err := encodeObjects(nil, req.MachineClass, req.Secret)
 	if err != nil {
 		return nil, status.Error(codes.Internal, SafeMessage(err.Error()))
@@ -210,10 +184,10 @@ func (b *Bridge) ListMachines(ctx context.Context, req *driver.ListMachinesReque
 // GetVolumeIDs forwards driver.GetVolumeIDs. On success VolumeIDs is never nil.
 func (b *Bridge) GetVolumeIDs(ctx context.Context, req *driver.GetVolumeIDsRequest) (_ *driver.GetVolumeIDsResponse, err error) {
 	const op = "GetVolumeIDs"
-	defer b.observe(op, time.Now(), &err)
 	if req == nil {
-		return nil, status.Error(codes.InvalidArgument, "nil GetVolumeIDs request")
+		return nil, b.nilRequest(op)
 	}
+	defer b.observe(op, time.Now(), &err)
 	specs, err := encodePVSpecs(req.PVSpecs)
 	if err != nil {
 		return nil, status.Error(codes.Internal, SafeMessage(err.Error()))
@@ -232,6 +206,50 @@ func (b *Bridge) GetVolumeIDs(ctx context.Context, req *driver.GetVolumeIDsReque
 		ids = []string{}
 	}
 	return &driver.GetVolumeIDsResponse{VolumeIDs: ids}, nil
+}
+
+// nilRequest is the error for a nil request from MCM, counted as a failed call.
+func (b *Bridge) nilRequest(op string) error {
+	err := status.Error(codes.InvalidArgument, "nil "+op+" request")
+	b.observe(op, time.Now(), &err)
+	return err
+}
+
+// machineInput is what the plugin gets for one Machine: the objects' JSON and the Machine's
+// creation timeout.
+type machineInput struct {
+	machineObjects
+	timeoutMs int64
+}
+
+// machineResponse is what every per-Machine driver response has besides its own fields.
+type machineResponse interface {
+	response
+	GetWarnings() []string
+}
+
+// machineCall is what CreateMachine, InitializeMachine, DeleteMachine and GetMachineStatus share:
+// encode the objects, call rpc through call, post the class's warnings, let decode fill MCM's
+// response and return the call's error, post that error on the Machine and record the driver
+// metrics. The request types differ only in name, so rpc builds its own.
+func machineCall[Out machineResponse](ctx context.Context, b *Bridge, op string, m *v1alpha1.Machine, mc *v1alpha1.MachineClass, s *corev1.Secret,
+	rpc func(context.Context, driverv1.DriverServiceClient, machineInput) (Out, error), decode func(Out) error,
+) (err error) {
+	defer b.observe(op, time.Now(), &err)
+	defer func() { b.events.MachineResult(op, m, err) }()
+	o, err := encodeObjects(m, mc, s)
+	if err != nil {
+		return status.Error(codes.Internal, SafeMessage(err.Error()))
+	}
+	in := machineInput{machineObjects: o, timeoutMs: b.creation.timeoutMs(m)}
+	out, err := call(ctx, b, op, func(ctx context.Context, c driverv1.DriverServiceClient) (Out, error) {
+		return rpc(ctx, c, in)
+	})
+	if err != nil {
+		return err
+	}
+	b.events.ClassWarnings(mc, out.GetWarnings())
+	return decode(out)
 }
 
 // response is what every driver response has: the cloud API requests made for the call.

@@ -468,3 +468,42 @@ func TestAPICallsRecordedInMCMMetrics(t *testing.T) {
 		t.Errorf("api_request_duration_seconds{DeleteServer} +%d observations, want 0 (failed requests only)", got)
 	}
 }
+
+// A nil request from MCM is InvalidArgument, counted as a failed call, and still gets the
+// response MCM reads on errors (never nil for the per-Machine methods).
+func TestNilRequests(t *testing.T) {
+	b := New(downPlugins{}, time.Second, "test")
+	calls := map[string]func() (bool, error){
+		"CreateMachine":     callNil(b.CreateMachine),
+		"InitializeMachine": callNil(b.InitializeMachine),
+		"DeleteMachine":     callNil(b.DeleteMachine),
+		"GetMachineStatus":  callNil(b.GetMachineStatus),
+		"ListMachines":      callNil(b.ListMachines),
+		"GetVolumeIDs":      callNil(b.GetVolumeIDs),
+	}
+	for op, call := range calls {
+		failed := func() float64 {
+			return testutil.ToFloat64(metrics.DriverFailedAPIRequests.WithLabelValues("test", op, "3"))
+		}
+		before := failed()
+		nilResp, err := call()
+		st := statusOf(t, err)
+		if st.Code() != codes.InvalidArgument || st.Message() != "nil "+op+" request" {
+			t.Fatalf("%s: got %v %q", op, st.Code(), st.Message())
+		}
+		if wantNil := op == "ListMachines" || op == "GetVolumeIDs"; nilResp != wantNil {
+			t.Fatalf("%s: nil response %v", op, nilResp)
+		}
+		if failed() != before+1 {
+			t.Fatalf("%s: failed counter %v -> %v", op, before, failed())
+		}
+	}
+}
+
+// callNil calls a driver method with a nil request and reports whether the response was nil.
+func callNil[Req, Resp any](method func(context.Context, *Req) (*Resp, error)) func() (bool, error) {
+	return func() (bool, error) {
+		resp, err := method(context.Background(), nil)
+		return resp == nil, err
+	}
+}
