@@ -128,11 +128,7 @@ func run(s *options.MCServer, po *pluginOptions) error {
 		os.Exit(0)
 	}()
 
-	machines, err := controlMachineClient(s)
-	if err != nil {
-		return err
-	}
-	events, err := controlEvents(s)
+	machines, events, err := controlClients(s)
 	if err != nil {
 		return err
 	}
@@ -144,19 +140,30 @@ func run(s *options.MCServer, po *pluginOptions) error {
 	return app.Run(s, b)
 }
 
-// controlMachineClient is the client the bridge marks Machines Failed with and lists them for
-// ListMachines: the control cluster as app.Run resolves it (--control-kubeconfig,
-// "inClusterConfig", else --target-kubeconfig).
-func controlMachineClient(s *options.MCServer) (machineclient.MachineV1alpha1Interface, error) {
+// controlClients are the bridge's own clients of the control cluster: machines marks Machines
+// Failed and lists them for ListMachines; events posts the bridge's Events (MachineClass warnings,
+// driver errors on Machines). Events have their own recorder and client: app.Run's recorder is not
+// exposed, and Events must not use up the rate limit of the Machine writes (each NewForConfig
+// builds its own limiter from the config's QPS and Burst).
+func controlClients(s *options.MCServer) (machineclient.MachineV1alpha1Interface, *bridge.Events, error) {
 	cfg, err := controlConfig(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	c, err := machineclient.NewForConfig(rest.AddUserAgent(cfg, "machine-controller-driver-bridge"))
+	machines, err := machineclient.NewForConfig(rest.AddUserAgent(rest.CopyConfig(cfg), "machine-controller-driver-bridge"))
 	if err != nil {
-		return nil, fmt.Errorf("control cluster client: %w", err)
+		return nil, nil, fmt.Errorf("control cluster client: %w", err)
 	}
-	return c, nil
+	c, err := kubernetes.NewForConfig(rest.AddUserAgent(rest.CopyConfig(cfg), "machine-controller-driver-events"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("control cluster events client: %w", err)
+	}
+	recorder, _, err := bridge.NewEventRecorder(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	// An unchanged error is posted again after 10 min; 10,000 classes and Machines remembered each.
+	return machines, bridge.NewEvents(recorder, 10*time.Minute, 10_000), nil
 }
 
 // controlConfig is the control cluster as app.Run resolves it (--control-kubeconfig,
@@ -175,24 +182,4 @@ func controlConfig(s *options.MCServer) (*rest.Config, error) {
 	}
 	cfg.QPS, cfg.Burst = s.KubeAPIQPS, int(s.KubeAPIBurst)
 	return cfg, nil
-}
-
-// controlEvents posts the bridge's Events (MachineClass warnings, driver errors on Machines) to the
-// control cluster. It has its own recorder and client: app.Run's recorder is not exposed, and
-// Events must not use up the rate limit of the Machine writes.
-func controlEvents(s *options.MCServer) (*bridge.Events, error) {
-	cfg, err := controlConfig(s)
-	if err != nil {
-		return nil, err
-	}
-	c, err := kubernetes.NewForConfig(rest.AddUserAgent(cfg, "machine-controller-driver-events"))
-	if err != nil {
-		return nil, fmt.Errorf("control cluster events client: %w", err)
-	}
-	recorder, _, err := bridge.NewEventRecorder(c)
-	if err != nil {
-		return nil, err
-	}
-	// An unchanged error is posted again after 10 min; 10,000 classes and Machines remembered each.
-	return bridge.NewEvents(recorder, 10*time.Minute, 10_000), nil
 }
