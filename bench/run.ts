@@ -9,6 +9,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseCli } from '../src/util/cli.ts';
 import { repoRoot } from '../stack/binaries.ts';
+import { PLUGIN_COMMAND, PLUGIN_NODE_FLAGS, SHIPPED_PLUGIN_COMMAND } from '../stack/plugin-command.ts';
 import { type BridgeResult, measureBridge } from './lib/bridge.ts';
 import { type ErrorResult, runErrorScenario } from './lib/error-scenario.ts';
 import { benchLists, type ListsResult } from './lib/lists.ts';
@@ -58,7 +59,7 @@ const cli = parseCli({
     'list-servers': { type: 'string' },
     'list-in-class': { type: 'string' },
     config: { type: 'string' },
-    plugin: { type: 'string', default: 'src' },
+    plugin: { type: 'string', default: 'shipped' },
     'plugin-command': { type: 'string' },
     'mc-args': { type: 'string', default: '' },
     'mcm-args': { type: 'string', default: '' },
@@ -87,15 +88,12 @@ const errorShare = num(values['error-share'], 0.2);
 if (!(errorShare > 0 && errorShare <= 1)) cli.fail('--error-share is in (0, 1]');
 const listServers = num(values['list-servers'], quick ? 1_000 : 5_000);
 const listInClass = num(values['list-in-class'], quick ? 50 : 200);
-// src: node src/plugin/main.ts (type stripping, as the tests run it); dist: the compiled plugin
-// (`npm run build` first), what the package's bin and the image run.
-// --plugin-command: a whole plugin command line, e.g. with V8 heap flags (split on whitespace).
-const pluginCommand =
-  values['plugin-command'] ??
-  (values.plugin === 'dist'
-    ? `${join(repoRoot, 'node_modules/.bin/node')} ${join(repoRoot, 'dist/src/plugin/main.js')}`
-    : undefined);
-if (values.plugin !== 'src' && values.plugin !== 'dist') cli.fail('--plugin is src or dist');
+// shipped (default): the plugin compiled to a private directory (dist/ is left alone) and run with
+// the V8 flags of the machine-controller's default command, as the image runs it; src: node
+// src/plugin/main.ts (type stripping, as the tests run it); dist: the existing dist/ (`npm run build`).
+// --plugin-command: a whole plugin command line (split on whitespace).
+if (!['shipped', 'src', 'dist'].includes(values.plugin)) cli.fail('--plugin is shipped, src or dist');
+const pluginCommand = values['plugin-command'] ?? pluginCommandFor(values.plugin);
 const extraMcArgs = values['mc-args'].split(/\s+/).filter(Boolean);
 const extraMcmArgs = values['mcm-args'].split(/\s+/).filter(Boolean);
 const extra = {
@@ -201,7 +199,7 @@ function writeResults(final: boolean): void {
       listServers,
       listInClass,
       plugin: values.plugin,
-      pluginCommand: pluginCommand ?? 'node src/plugin/main.ts (harness default)',
+      pluginCommand,
       mcArgs: [...GARDENER_MC_ARGS, ...extraMcArgs].join(' '),
       mcmArgs: [...GARDENER_MCM_ARGS, ...extraMcmArgs].join(' '),
     },
@@ -226,7 +224,7 @@ function writeResults(final: boolean): void {
 
 if (runs.has('bridge')) {
   say('bridge latency: go test (BRIDGE_MEASURE=1)');
-  bridge = await measureBridge();
+  bridge = await measureBridge(pluginCommand);
   say(bridge.error ? `bridge: ${bridge.error}` : `bridge: p50 ${bridge.p50Ms} ms, p99 ${bridge.p99Ms} ms`);
   writeResults(false);
 }
@@ -289,3 +287,16 @@ if (runs.has('throttling')) {
 
 writeResults(true);
 process.exit(0);
+
+function pluginCommandFor(kind: string): string {
+  if (kind === 'src') return PLUGIN_COMMAND;
+  if (kind === 'dist') return SHIPPED_PLUGIN_COMMAND;
+  const outDir = join(repoRoot, 'node_modules/.cache/bench-plugin-dist');
+  execFileSync(
+    join(repoRoot, 'node_modules/.bin/tsc'),
+    ['-p', 'tsconfig.build.json', '--outDir', outDir, '--sourceMap', 'false'],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
+  const node = join(repoRoot, 'node_modules/.bin/node');
+  return [node, ...PLUGIN_NODE_FLAGS, join(outDir, 'src/plugin/main.js')].join(' ');
+}

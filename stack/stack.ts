@@ -18,6 +18,7 @@ import { type ControlPlane, startControlPlane } from './control-plane.ts';
 import { type MachineControllerManager, startMachineControllerManager } from './mcm.ts';
 import { createNamespace, type McmObject, mcmClient } from './mcm-objects.ts';
 import { type NodeFailureModes, type NodeSimulator, startNodeSimulator } from './node-simulator.ts';
+import { PLUGIN_COMMAND } from './plugin-command.ts';
 import {
   freePort,
   type ManagedProcess,
@@ -28,7 +29,7 @@ import {
 } from './processes.ts';
 
 export const MACHINE_CONTROLLER_BIN = join(repoRoot, 'cmd/machine-controller/bin/machine-controller');
-export const PLUGIN_COMMAND = `${join(repoRoot, 'node_modules/.bin/node')} ${join(repoRoot, 'src/plugin/main.ts')}`;
+export { PLUGIN_COMMAND } from './plugin-command.ts';
 
 export interface StackOptions {
   namespace?: string;

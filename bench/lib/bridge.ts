@@ -25,16 +25,21 @@ export function goDurationMs(s: string): number {
   return unit === 'ns' ? v / 1e6 : unit === 'µs' || unit === 'us' ? v / 1e3 : unit === 'ms' ? v : v * 1e3;
 }
 
-export async function measureBridge(): Promise<BridgeResult> {
+/** `pluginCommand`: the plugin command line the measurement runs (the run's, so numbers compare). */
+export async function measureBridge(pluginCommand: string): Promise<BridgeResult> {
   const cwd = join(repoRoot, 'cmd/machine-controller');
   const args = ['test', '-count=1', '-run', 'TestMeasureLatency', '-v', './internal/bridgetest/'];
-  const command =
-    'cd cmd/machine-controller && BRIDGE_MEASURE=1 BRIDGE_MEASURE_LOG_LEVEL=info go test -count=1 -run TestMeasureLatency -v ./internal/bridgetest/';
+  const command = `cd cmd/machine-controller && BRIDGE_MEASURE=1 BRIDGE_MEASURE_LOG_LEVEL=info BRIDGE_MEASURE_COMMAND="${pluginCommand}" go test -count=1 -run TestMeasureLatency -v ./internal/bridgetest/`;
   const started = Date.now();
   const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
     const child = spawn('go', args, {
       cwd,
-      env: { ...process.env, BRIDGE_MEASURE: '1', BRIDGE_MEASURE_LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        BRIDGE_MEASURE: '1',
+        BRIDGE_MEASURE_LOG_LEVEL: 'info',
+        BRIDGE_MEASURE_COMMAND: pluginCommand,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let text = '';

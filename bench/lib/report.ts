@@ -299,7 +299,7 @@ export function markdown(r: BenchResult, files: { json: string; charts: Record<s
     L.push('## Footprint');
     L.push('');
     L.push(
-      `From /proc: peak RSS = VmHWM, CPU = utime + stime. The plugin is the Go process's child: ${r.options.plugin === 'dist' ? 'the compiled dist/src/plugin/main.js' : 'node src/plugin/main.ts with type stripping, as the tests run it (`--plugin dist` runs the compiled JS the package ships)'}.`,
+      `From /proc: peak RSS = VmHWM, CPU = utime + stime. The plugin is the Go process's child: ${r.options.plugin === 'src' ? 'node src/plugin/main.ts with type stripping, as the tests run it (the default `--plugin shipped` runs the compiled JS with the shipped V8 flags)' : 'the compiled plugin with the V8 flags the machine-controller passes by default, as the image runs it'} (command below).`,
     );
     L.push('');
     L.push(
@@ -316,7 +316,7 @@ export function markdown(r: BenchResult, files: { json: string; charts: Record<s
     L.push('');
   }
 
-  if (ok.length > 0 && !String(r.options.pluginCommand ?? '').includes('harness default')) {
+  if (ok.length > 0 && r.options.pluginCommand) {
     L.push(`Plugin command: \`${String(r.options.pluginCommand)}\`.`);
     L.push('');
   }

@@ -21,6 +21,7 @@ import { after, before, describe, test } from 'node:test';
 import { repoRoot } from '../../stack/binaries.ts';
 import { type ControlPlane, startControlPlane } from '../../stack/control-plane.ts';
 import { createNamespace } from '../../stack/mcm-objects.ts';
+import { PLUGIN_NODE_FLAGS } from '../../stack/plugin-command.ts';
 import { freePort, type ManagedProcess, removeOnExit, startProcess, waitFor } from '../../stack/processes.ts';
 import { controlDeployment, localArgs } from './manifests.ts';
 
@@ -110,7 +111,7 @@ describe('the image layout, reproduced from the Dockerfile steps', { timeout: 60
     run('npm', prodInstall.split(' ').slice(1), app);
     // Stage 1: the Go binary, with the Dockerfile's exact flags.
     const goBuild = 'go build -trimpath -ldflags=-s -o /out/machine-controller .';
-    assert.ok(dockerfile.includes(`RUN ${goBuild}`), 'the Dockerfile builds the binary this way');
+    assert.ok(dockerfile.includes(`\n    ${goBuild}`), 'the Dockerfile builds the binary this way');
     const args = goBuild.split(' ').slice(1);
     args[args.indexOf('/out/machine-controller')] = join(app, 'machine-controller');
     run('go', args, join(repoRoot, 'cmd/machine-controller'), {
@@ -259,8 +260,10 @@ describe('the image layout, reproduced from the Dockerfile steps', { timeout: 60
       );
       const plugins = childrenOf(proc.pid).map(cmdline);
       assert.equal(plugins.length, 1, JSON.stringify(plugins));
-      const [node, script] = plugins[0] as string[];
+      const argv = plugins[0] as string[];
+      const [node, script] = [argv[0], argv.at(-1)];
       assert.equal(node, 'node', 'plain `node`, looked up on PATH');
+      assert.deepEqual(argv.slice(1, -1), [...PLUGIN_NODE_FLAGS], "the default command's V8 flags");
       const pluginPid = childrenOf(proc.pid)[0] as number;
       assert.equal(
         realpathSync(`/proc/${pluginPid}/exe`),

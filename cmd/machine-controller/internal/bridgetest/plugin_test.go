@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -65,8 +66,13 @@ func start(t testing.TB, timeout time.Duration, extraEnv ...string) *env {
 	}
 	dir := t.TempDir()
 	e := &env{faults: filepath.Join(dir, "faults.json"), state: filepath.Join(dir, "state.json")}
+	command := []string{node, filepath.Join(root, "src/plugin/main.ts")}
+	// The benchmark measures the command it runs the stack with (e.g. the shipped one, on dist/).
+	if c := strings.Fields(os.Getenv("BRIDGE_MEASURE_COMMAND")); len(c) > 0 {
+		command = c
+	}
 	e.sup = plugin.NewSupervisor(plugin.Config{
-		Command: []string{node, filepath.Join(root, "src/plugin/main.ts")},
+		Command: command,
 		Env: append([]string{
 			"MC_DRIVER=inmemory",
 			"MC_INMEMORY_STATE=" + e.state,

@@ -39,12 +39,12 @@ func TestResolveCommand(t *testing.T) {
 	}
 
 	touch(filepath.Join(root, "src/plugin/main.ts"))
-	if got, _ := ResolveCommand("", noEnv, exe); !reflect.DeepEqual(got, []string{"node", filepath.Join(root, "src/plugin/main.ts")}) {
+	if got, _ := ResolveCommand("", noEnv, exe); !reflect.DeepEqual(got, append(append([]string{"node"}, NodeFlags...), filepath.Join(root, "src/plugin/main.ts"))) {
 		t.Fatalf("source fallback: %v", got)
 	}
 	touch(filepath.Join(root, "dist/src/plugin/main.js"))
 	touch(filepath.Join(root, "node_modules/.bin/node"))
-	want := []string{filepath.Join(root, "node_modules/.bin/node"), filepath.Join(root, "dist/src/plugin/main.js")}
+	want := append(append([]string{filepath.Join(root, "node_modules/.bin/node")}, NodeFlags...), filepath.Join(root, "dist/src/plugin/main.js"))
 	if got, _ := ResolveCommand("", noEnv, exe); !reflect.DeepEqual(got, want) {
 		t.Fatalf("built plugin with pinned node: %v", got)
 	}
