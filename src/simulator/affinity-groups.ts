@@ -1,11 +1,12 @@
 // Affinity groups: List, Get (with `members`), Create (policy checked) and Delete. As in Nova,
 // deleting a group with members is allowed; the servers keep their `affinityGroup`.
 import type { components } from '../iaas/generated/iaas-v2.ts';
-import { badRequest, notFound } from './api-error.ts';
+import { badRequest } from './api-error.ts';
 import { type Handler, list, type OpContext, ok } from './context.ts';
+import { findRegional, regional } from './lookup.ts';
 import { renderAffinityGroup } from './render.ts';
 import { quote, requireBody, scope } from './request.ts';
-import type { AffinityGroupRecord } from './store.ts';
+import type { AffinityGroupRecord, ProjectRecord } from './store.ts';
 import { newUuid } from './uuid.ts';
 import { validateBody } from './validation.ts';
 
@@ -18,21 +19,13 @@ export const AFFINITY_POLICIES = [
   'soft-affinity',
 ];
 
-function findGroup(ctx: OpContext): AffinityGroupRecord {
-  const { project, region } = scope(ctx);
-  const g = project.affinityGroups.get(ctx.params.affinityGroupId ?? '');
-  if (!g || g.region !== region) throw notFound('affinity group not found');
-  return g;
-}
+const groups = (p: ProjectRecord) => p.affinityGroups;
 
-export const listAffinityGroups: Handler = (ctx) => {
-  const { project, region } = scope(ctx);
-  return list(
-    [...project.affinityGroups.values()]
-      .filter((g) => g.region === region)
-      .map((g) => renderAffinityGroup(ctx.engine.store, g)),
-  );
-};
+const findGroup = (ctx: OpContext): AffinityGroupRecord =>
+  findRegional(ctx, groups, ctx.params.affinityGroupId ?? '', 'affinity group');
+
+export const listAffinityGroups: Handler = (ctx) =>
+  list(regional(ctx, groups).map((g) => renderAffinityGroup(ctx.engine.store, g)));
 
 export const getAffinityGroup: Handler = (ctx) => ok(renderAffinityGroup(ctx.engine.store, findGroup(ctx)));
 

@@ -2,13 +2,12 @@
 // Create (import of a public key), Update (labels) and Delete.
 import type { components } from '../iaas/generated/iaas-v2.ts';
 import { badRequest, conflict, notFound } from './api-error.ts';
-import { type Handler, list, type OpContext, ok } from './context.ts';
-import { mergeMap } from './labels.ts';
-import { bySelector, selectorParam } from './query.ts';
-import { checkLabels, nowIso, quote, requireBody } from './request.ts';
+import { type Handler, type OpContext, ok } from './context.ts';
+import { newLabels, patchedLabels } from './labels.ts';
+import { listSelected } from './query.ts';
+import { labelledBody, nowIso, quote } from './request.ts';
 import { md5Fingerprint, parseSshPublicKey } from './ssh-keys.ts';
-import { type Keypair, specMap, type Writable } from './types.ts';
-import { validateBody } from './validation.ts';
+import type { Keypair, Writable } from './types.ts';
 
 type CreateKeyPairPayload = components['schemas']['CreateKeyPairPayload'];
 type UpdateKeyPairPayload = components['schemas']['UpdateKeyPairPayload'];
@@ -21,16 +20,12 @@ function findKeypair(ctx: OpContext): Writable<Keypair> {
   return k;
 }
 
-export const listKeyPairs: Handler = (ctx) =>
-  list(bySelector(ctx.engine.store.keypairs, selectorParam(ctx), (k) => k.labels));
+export const listKeyPairs: Handler = (ctx) => listSelected(ctx, ctx.engine.store.keypairs);
 
 export const getKeyPair: Handler = (ctx) => ok(findKeypair(ctx));
 
 export const createKeyPair: Handler = (ctx) => {
-  const body = requireBody(ctx.body);
-  validateBody('CreateKeyPairPayload', body);
-  checkLabels(body, false);
-  const b = body as CreateKeyPairPayload;
+  const b = labelledBody<CreateKeyPairPayload>(ctx, 'CreateKeyPairPayload', false);
   const key = parseSshPublicKey(b.publicKey);
   if (typeof key === 'string') throw badRequest(`publicKey: not a valid SSH public key: ${key}`);
   const fingerprint = md5Fingerprint(key.blob);
@@ -48,7 +43,7 @@ export const createKeyPair: Handler = (ctx) => {
     name,
     publicKey: b.publicKey,
     fingerprint,
-    labels: specMap({ ...((b.labels as Record<string, string> | undefined) ?? {}) }),
+    labels: newLabels(b.labels),
     createdAt: now,
     updatedAt: now,
   };
@@ -59,15 +54,8 @@ export const createKeyPair: Handler = (ctx) => {
 
 export const updateKeyPair: Handler = (ctx) => {
   const kp = findKeypair(ctx);
-  const body = requireBody(ctx.body);
-  validateBody('UpdateKeyPairPayload', body);
-  checkLabels(body, true);
-  const b = body as UpdateKeyPairPayload;
-  if (b.labels !== undefined) {
-    kp.labels = specMap(
-      mergeMap((kp.labels ?? {}) as Record<string, string>, b.labels as Record<string, string | null>),
-    );
-  }
+  const b = labelledBody<UpdateKeyPairPayload>(ctx, 'UpdateKeyPairPayload', true);
+  if (b.labels !== undefined) kp.labels = patchedLabels(kp.labels, b.labels);
   kp.updatedAt = nowIso(ctx);
   ctx.engine.changed();
   return ok(kp);

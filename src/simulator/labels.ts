@@ -1,6 +1,8 @@
 // Labels, metadata and label selectors. The spec's key regex forbids '/', but STACKIT servers carry
 // `kubernetes.io/...` keys in production, so keys may contain '/' here; the 63-character limits
 // stay.
+import { specMap } from './types.ts';
+
 const LABEL_KEY = /^(?=.{1,63}$)([A-Za-z0-9][-A-Za-z0-9_./]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(?=.{0,63}$)(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])*$/;
 const METADATA_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/;
@@ -49,6 +51,14 @@ export function mergeMap<T>(current: Record<string, T>, patch: Record<string, T 
   }
   return out;
 }
+
+/** The labels a create call gives, copied. */
+export const newLabels = (given: unknown): Record<string, never> =>
+  specMap({ ...((given as Record<string, string> | undefined) ?? {}) });
+
+/** The labels after an update: a null value removes the key. */
+export const patchedLabels = (current: unknown, patch: unknown): Record<string, never> =>
+  specMap(mergeMap((current ?? {}) as Record<string, string>, patch as Record<string, string | null>));
 
 export type SelectorTerm = { key: string; op: 'exists' | 'eq' | 'neq'; value?: string };
 

@@ -2,17 +2,16 @@
 // default range), CreateIsolatedNetwork (what Gardener's STACKIT extension creates for a shoot),
 // PartialUpdate and Delete (refused while NICs are in the network).
 import type { components } from '../iaas/generated/iaas-v2.ts';
-import { badRequest, conflict, IaasError, notFound } from './api-error.ts';
-import { type Handler, list, type OpContext, ok } from './context.ts';
+import { badRequest, conflict, IaasError } from './api-error.ts';
+import { type Handler, type OpContext, ok } from './context.ts';
 import { intToIp, ipToInt, parseCidr } from './ipam.ts';
-import { mergeMap } from './labels.ts';
-import { bySelector, selectorParam } from './query.ts';
+import { newLabels, patchedLabels } from './labels.ts';
+import { findRegional, regional } from './lookup.ts';
+import { listSelected } from './query.ts';
 import { renderNetwork } from './render.ts';
-import { checkLabels, isObject, nowIso, quote, requireBody, scope } from './request.ts';
+import { isObject, labelledBody, nowIso, quote, scope } from './request.ts';
 import type { NetworkRecord, ProjectRecord } from './store.ts';
-import { specMap } from './types.ts';
 import { newUuid } from './uuid.ts';
-import { validateBody } from './validation.ts';
 
 type PartialUpdateNetworkPayload = components['schemas']['PartialUpdateNetworkPayload'];
 
@@ -53,18 +52,12 @@ function allocatePrefix(project: ProjectRecord, region: string, length: number):
   return undefined;
 }
 
-function findNetwork(ctx: OpContext): NetworkRecord {
-  const { project, region } = scope(ctx);
-  const n = project.networks.get(ctx.params.networkId ?? '');
-  if (!n || n.region !== region) throw notFound('network not found');
-  return n;
-}
+const networks = (p: ProjectRecord) => p.networks;
 
-export const listNetworks: Handler = (ctx) => {
-  const { project, region } = scope(ctx);
-  const nets = [...project.networks.values()].filter((n) => n.region === region);
-  return list(bySelector(nets, selectorParam(ctx), (n) => n.labels).map(renderNetwork));
-};
+export const findNetwork = (ctx: OpContext): NetworkRecord =>
+  findRegional(ctx, networks, ctx.params.networkId ?? '', 'network');
+
+export const listNetworks: Handler = (ctx) => listSelected(ctx, regional(ctx, networks), renderNetwork);
 
 export const getNetwork: Handler = (ctx) => ok(renderNetwork(findNetwork(ctx)));
 
@@ -125,9 +118,7 @@ function networkIpv4(
 
 function create(ctx: OpContext, schema: string, isolated: boolean) {
   const { project, region } = scope(ctx);
-  const body = requireBody(ctx.body);
-  validateBody(schema, body);
-  checkLabels(body, false);
+  const body = labelledBody<Record<string, unknown>>(ctx, schema, false);
   for (const field of ['ipv6', 'routingTableId', 'vpcId']) {
     if (body[field] !== undefined) throw notModelled(field);
   }
@@ -141,7 +132,7 @@ function create(ctx: OpContext, schema: string, isolated: boolean) {
     status: 'CREATED',
     dhcp: body.dhcp !== false,
     routed,
-    labels: specMap({ ...((body.labels as Record<string, string> | undefined) ?? {}) }),
+    labels: newLabels(body.labels),
     ipv4,
     createdAt: now,
     updatedAt: now,
@@ -157,13 +148,10 @@ export const createIsolatedNetwork: Handler = (ctx) => create(ctx, 'CreateIsolat
 
 export const partialUpdateNetwork: Handler = (ctx) => {
   const n = findNetwork(ctx);
-  const body = requireBody(ctx.body);
-  validateBody('PartialUpdateNetworkPayload', body);
-  checkLabels(body, true);
+  const b = labelledBody<PartialUpdateNetworkPayload>(ctx, 'PartialUpdateNetworkPayload', true);
   for (const field of ['ipv6', 'routingTableId']) {
-    if (body[field] !== undefined) throw notModelled(field);
+    if (b[field] !== undefined) throw notModelled(field);
   }
-  const b = body as PartialUpdateNetworkPayload;
   if (b.ipv4?.gateway !== undefined && n.ipv4?.prefixes[0]) {
     checkGateway('ipv4.gateway', b.ipv4.gateway, n.ipv4.prefixes[0]);
   }
@@ -171,11 +159,7 @@ export const partialUpdateNetwork: Handler = (ctx) => {
   if (b.name !== undefined) n.name = b.name;
   if (b.dhcp !== undefined) n.dhcp = b.dhcp;
   if (b.routed !== undefined) n.routed = b.routed;
-  if (b.labels !== undefined) {
-    n.labels = specMap(
-      mergeMap((n.labels ?? {}) as Record<string, string>, b.labels as Record<string, string | null>),
-    );
-  }
+  if (b.labels !== undefined) n.labels = patchedLabels(n.labels, b.labels);
   if (b.ipv4 && n.ipv4) {
     if (b.ipv4.gateway === null) delete n.ipv4.gateway;
     else if (b.ipv4.gateway !== undefined) n.ipv4.gateway = b.ipv4.gateway.trim();

@@ -1,6 +1,6 @@
 // Query parameters shared by several operations.
 import { badRequest } from './api-error.ts';
-import type { OpContext } from './context.ts';
+import { list, type OpContext, type Reply } from './context.ts';
 import { type Labels, matchesSelector, parseLabelSelector, type SelectorTerm } from './labels.ts';
 
 export function boolParam(ctx: OpContext, name: string): boolean {
@@ -24,4 +24,13 @@ export function selectorParam(ctx: OpContext): SelectorTerm[] | undefined {
 export function bySelector<T>(items: T[], terms: SelectorTerm[] | undefined, labels: (t: T) => unknown): T[] {
   if (!terms) return items;
   return items.filter((i) => matchesSelector(labels(i) as Labels | undefined, terms));
+}
+
+/** The list reply: the items the request's label_selector selects, each rendered. */
+export function listSelected<T extends { labels?: unknown }>(
+  ctx: OpContext,
+  items: T[],
+  render: (t: T) => unknown = (t) => t,
+): Reply {
+  return list(bySelector(items, selectorParam(ctx), (t) => t.labels).map(render));
 }

@@ -4,6 +4,7 @@ import { badRequest } from './api-error.ts';
 import type { OpContext } from './context.ts';
 import { labelsProblem } from './labels.ts';
 import type { ProjectRecord } from './store.ts';
+import { validateBody } from './validation.ts';
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -30,6 +31,21 @@ export function checkLabels(body: Record<string, unknown>, allowNull: boolean): 
   if (body.labels === undefined) return;
   const p = labelsProblem('labels', body.labels, allowNull);
   if (p) throw badRequest(p);
+}
+
+/**
+ * A create (`update` false) or update body: an object, valid against the spec schema, with valid
+ * labels (on update a null value removes a key).
+ */
+export function labelledBody<T>(
+  ctx: OpContext,
+  schema: string,
+  update: boolean,
+): T & Record<string, unknown> {
+  const body = requireBody(ctx.body);
+  validateBody(schema, body);
+  checkLabels(body, update);
+  return body as T & Record<string, unknown>;
 }
 
 export const nowIso = (ctx: OpContext): string => new Date(ctx.now).toISOString();

@@ -5,12 +5,13 @@ import type { components } from '../iaas/generated/iaas-v2.ts';
 import { badRequest, conflict, notFound } from './api-error.ts';
 import { type Handler, list, type OpContext, ok } from './context.ts';
 import { parseCidr } from './ipam.ts';
-import { mergeMap } from './labels.ts';
-import { bySelector, selectorParam } from './query.ts';
+import { newLabels, patchedLabels } from './labels.ts';
+import { findRegional, regional } from './lookup.ts';
+import { listSelected } from './query.ts';
 import { renderSecurityGroup } from './render.ts';
-import { checkLabels, nowIso, quote, requireBody, scope } from './request.ts';
-import type { SecurityGroupRecord } from './store.ts';
-import { type SecurityGroupRule, specMap } from './types.ts';
+import { labelledBody, nowIso, quote, requireBody, scope } from './request.ts';
+import type { ProjectRecord, SecurityGroupRecord } from './store.ts';
+import type { SecurityGroupRule } from './types.ts';
 import { newUuid } from './uuid.ts';
 import { validateBody } from './validation.ts';
 
@@ -45,18 +46,13 @@ export const PROTOCOLS: Readonly<Record<string, number>> = {
 const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 const ICMP_PROTOCOLS = new Set([1, 58]);
 
-function findGroup(ctx: OpContext, id = ctx.params.securityGroupId ?? ''): SecurityGroupRecord {
-  const { project, region } = scope(ctx);
-  const g = project.securityGroups.get(id);
-  if (!g || g.region !== region) throw notFound('security group not found');
-  return g;
-}
+const groups = (p: ProjectRecord) => p.securityGroups;
 
-export const listSecurityGroups: Handler = (ctx) => {
-  const { project, region } = scope(ctx);
-  const groups = [...project.securityGroups.values()].filter((g) => g.region === region);
-  return list(bySelector(groups, selectorParam(ctx), (g) => g.labels).map(renderSecurityGroup));
-};
+const findGroup = (ctx: OpContext, id = ctx.params.securityGroupId ?? ''): SecurityGroupRecord =>
+  findRegional(ctx, groups, id, 'security group');
+
+export const listSecurityGroups: Handler = (ctx) =>
+  listSelected(ctx, regional(ctx, groups), renderSecurityGroup);
 
 export const getSecurityGroup: Handler = (ctx) => ok(renderSecurityGroup(findGroup(ctx)));
 
@@ -73,10 +69,7 @@ function defaultRule(groupId: string, ethertype: 'IPv4' | 'IPv6', at: string): S
 
 export const createSecurityGroup: Handler = (ctx) => {
   const { project, region } = scope(ctx);
-  const body = requireBody(ctx.body);
-  validateBody('CreateSecurityGroupPayload', body);
-  checkLabels(body, false);
-  const b = body as CreateSecurityGroupPayload;
+  const b = labelledBody<CreateSecurityGroupPayload>(ctx, 'CreateSecurityGroupPayload', false);
   const now = nowIso(ctx);
   const id = newUuid();
   const g: SecurityGroupRecord = {
@@ -84,7 +77,7 @@ export const createSecurityGroup: Handler = (ctx) => {
     region,
     name: b.name,
     stateful: b.stateful ?? true,
-    labels: specMap({ ...((b.labels as Record<string, string> | undefined) ?? {}) }),
+    labels: newLabels(b.labels),
     rules: [defaultRule(id, 'IPv4', now), defaultRule(id, 'IPv6', now)],
     createdAt: now,
     updatedAt: now,
@@ -97,17 +90,10 @@ export const createSecurityGroup: Handler = (ctx) => {
 
 export const updateSecurityGroup: Handler = (ctx) => {
   const g = findGroup(ctx);
-  const body = requireBody(ctx.body);
-  validateBody('UpdateSecurityGroupPayload', body);
-  checkLabels(body, true);
-  const b = body as UpdateSecurityGroupPayload;
+  const b = labelledBody<UpdateSecurityGroupPayload>(ctx, 'UpdateSecurityGroupPayload', true);
   if (b.name !== undefined) g.name = b.name;
   if (b.description !== undefined) g.description = b.description;
-  if (b.labels !== undefined) {
-    g.labels = specMap(
-      mergeMap((g.labels ?? {}) as Record<string, string>, b.labels as Record<string, string | null>),
-    );
-  }
+  if (b.labels !== undefined) g.labels = patchedLabels(g.labels, b.labels);
   g.updatedAt = nowIso(ctx);
   ctx.engine.changed();
   return ok(renderSecurityGroup(g));

@@ -3,40 +3,20 @@ import type { components } from '../iaas/generated/iaas-v2.ts';
 import { badRequest, forbidden, notFound } from './api-error.ts';
 import { type Handler, list, type OpContext, ok } from './context.ts';
 import { CAPACITY_MESSAGE, type ServerFacts } from './faults.ts';
-import { labelsProblem, mergeMap, metadataProblem } from './labels.ts';
-import { boolParam, bySelector, selectorParam } from './query.ts';
+import { mergeMap, metadataProblem, patchedLabels } from './labels.ts';
+import { findOwned, owned } from './lookup.ts';
+import { boolParam, listSelected } from './query.ts';
 import { renderNic, renderServer } from './render.ts';
-import type { NicRecord, ProjectRecord, ServerNetworking, ServerRecord, VolumeRecord } from './store.ts';
+import { checkLabels, isObject, nowIso, quote, requireBody, scope } from './request.ts';
+import type { NicRecord, ServerNetworking, ServerRecord, VolumeRecord } from './store.ts';
 import { isUuid, macFor, newUuid } from './uuid.ts';
 import { validateBody } from './validation.ts';
 
 type CreateServerPayload = components['schemas']['CreateServerPayload'];
 type UpdateServerPayload = components['schemas']['UpdateServerPayload'];
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const quote = (v: unknown) => JSON.stringify(String(v).slice(0, 80));
-
-function where(ctx: OpContext): { project: ProjectRecord; region: string } {
-  if (!ctx.project || !ctx.region) throw new Error('server operation without project scope');
-  return { project: ctx.project, region: ctx.region };
-}
-
-export function findServer(ctx: OpContext): ServerRecord {
-  const { project, region } = where(ctx);
-  const s = ctx.engine.store.servers.get(ctx.params.serverId ?? '');
-  if (!s || s.projectId !== project.id || s.region !== region) throw notFound('server not found');
-  return s;
-}
-
-function requireBody(body: unknown): Record<string, unknown> {
-  if (body === undefined) throw badRequest('request body has an error: value is required but missing');
-  if (!isObject(body))
-    throw badRequest(
-      'request body has an error: doesn\'t match schema: Error at "/": value must be an object',
-    );
-  return body;
-}
+export const findServer = (ctx: OpContext): ServerRecord =>
+  findOwned(ctx, ctx.engine.store.servers, ctx.params.serverId ?? '', 'server');
 
 /** Exactly one of networkId / nicIds, checked by hand so the message names the field. */
 function checkNetworking(networking: unknown): void {
@@ -67,10 +47,7 @@ function checkNetworking(networking: unknown): void {
 }
 
 function checkLabelsAndMetadata(body: Record<string, unknown>, allowNull: boolean): void {
-  if (body.labels !== undefined) {
-    const p = labelsProblem('labels', body.labels, allowNull);
-    if (p) throw badRequest(p);
-  }
+  checkLabels(body, allowNull);
   if (body.metadata !== undefined) {
     const p = metadataProblem('metadata', body.metadata, allowNull);
     if (p) throw badRequest(p);
@@ -78,15 +55,9 @@ function checkLabelsAndMetadata(body: Record<string, unknown>, allowNull: boolea
 }
 
 export const listServers: Handler = (ctx) => {
-  const { project, region } = where(ctx);
   const details = boolParam(ctx, 'details');
-  const terms = selectorParam(ctx);
-  const servers = [...ctx.engine.store.servers.values()].filter(
-    (s) => s.projectId === project.id && s.region === region,
-  );
-  return list(
-    bySelector(servers, terms, (s) => s.labels).map((s) => renderServer(ctx.engine.store, s, details)),
-  );
+  const { store } = ctx.engine;
+  return listSelected(ctx, owned(ctx, store.servers), (s) => renderServer(store, s, details));
 };
 
 export const getServer: Handler = (ctx) => {
@@ -118,11 +89,11 @@ export const updateServer: Handler = (ctx) => {
   checkLabelsAndMetadata(body, true);
   const b = body as UpdateServerPayload;
   if (b.name !== undefined) s.name = b.name;
-  if (b.labels !== undefined) s.labels = mergeMap(s.labels, b.labels as Record<string, string | null>);
+  if (b.labels !== undefined) s.labels = patchedLabels(s.labels, b.labels);
   if (b.metadata !== undefined) {
     s.metadata = mergeMap(s.metadata ?? {}, b.metadata as Record<string, unknown>);
   }
-  s.updatedAt = new Date(ctx.now).toISOString();
+  s.updatedAt = nowIso(ctx);
   ctx.engine.changed();
   return ok(renderServer(ctx.engine.store, s, false));
 };
@@ -140,7 +111,7 @@ const facts = (s: {
 });
 
 export const createServer: Handler = (ctx) => {
-  const { project, region } = where(ctx);
+  const { project, region } = scope(ctx);
   const { engine } = ctx;
   const { store } = engine;
   const body = requireBody(ctx.body);
@@ -269,7 +240,7 @@ export const createServer: Handler = (ctx) => {
   }
 
   // Everything referenced exists: create.
-  const now = new Date(ctx.now).toISOString();
+  const now = nowIso(ctx);
   const id = newUuid();
   let failure: string | undefined;
   const nicIds: string[] = [];

@@ -3,11 +3,12 @@
 // boot from it or attach it in the next call.
 import type { components } from '../iaas/generated/iaas-v2.ts';
 import { badRequest, conflict, IaasError, notFound } from './api-error.ts';
-import { type Handler, list, type OpContext, ok } from './context.ts';
-import { mergeMap } from './labels.ts';
-import { boolParam, bySelector, selectorParam } from './query.ts';
+import { type Handler, type OpContext, ok } from './context.ts';
+import { newLabels, patchedLabels } from './labels.ts';
+import { findOwned, owned } from './lookup.ts';
+import { boolParam, listSelected } from './query.ts';
 import { renderVolume } from './render.ts';
-import { checkLabels, nowIso, quote, requireBody, scope } from './request.ts';
+import { labelledBody, nowIso, quote, requireBody, scope } from './request.ts';
 import type { VolumeRecord } from './store.ts';
 import { newUuid } from './uuid.ts';
 import { validateBody } from './validation.ts';
@@ -19,20 +20,11 @@ type UpdateVolumePayload = components['schemas']['UpdateVolumePayload'];
 export const MAX_VOLUME_GB = 16000;
 export const DEFAULT_PERFORMANCE_CLASS = 'storage_premium_perf1';
 
-function findVolume(ctx: OpContext, id = ctx.params.volumeId ?? ''): VolumeRecord {
-  const { project, region } = scope(ctx);
-  const v = ctx.engine.store.volumes.get(id);
-  if (!v || v.projectId !== project.id || v.region !== region) throw notFound('volume not found');
-  return v;
-}
+const findVolume = (ctx: OpContext, id = ctx.params.volumeId ?? ''): VolumeRecord =>
+  findOwned(ctx, ctx.engine.store.volumes, id, 'volume');
 
-export const listVolumes: Handler = (ctx) => {
-  const { project, region } = scope(ctx);
-  const vols = [...ctx.engine.store.volumes.values()].filter(
-    (v) => v.projectId === project.id && v.region === region,
-  );
-  return list(bySelector(vols, selectorParam(ctx), (v) => v.labels).map(renderVolume));
-};
+export const listVolumes: Handler = (ctx) =>
+  listSelected(ctx, owned(ctx, ctx.engine.store.volumes), renderVolume);
 
 export const getVolume: Handler = (ctx) => ok(renderVolume(findVolume(ctx)));
 
@@ -45,10 +37,7 @@ function checkSize(size: number | undefined, min: number, why: string): void {
 export const createVolume: Handler = (ctx) => {
   const { project, region } = scope(ctx);
   const { store } = ctx.engine;
-  const body = requireBody(ctx.body);
-  validateBody('CreateVolumePayload', body);
-  checkLabels(body, false);
-  const b = body as CreateVolumePayload;
+  const b = labelledBody<CreateVolumePayload>(ctx, 'CreateVolumePayload', false);
   if (!store.zonesOf(region).includes(b.availabilityZone)) {
     throw badRequest(`availability zone is not valid: availabilityZone ${quote(b.availabilityZone)}`);
   }
@@ -88,7 +77,7 @@ export const createVolume: Handler = (ctx) => {
     status: 'AVAILABLE',
     bootable,
     performanceClass: b.performanceClass ?? DEFAULT_PERFORMANCE_CLASS,
-    labels: { ...((b.labels as Record<string, string> | undefined) ?? {}) },
+    labels: newLabels(b.labels),
     createdAt: now,
     updatedAt: now,
   };
@@ -104,15 +93,12 @@ export const createVolume: Handler = (ctx) => {
 
 export const updateVolume: Handler = (ctx) => {
   const v = findVolume(ctx);
-  const body = requireBody(ctx.body);
-  validateBody('UpdateVolumePayload', body);
-  checkLabels(body, true);
-  const b = body as UpdateVolumePayload;
+  const b = labelledBody<UpdateVolumePayload>(ctx, 'UpdateVolumePayload', true);
   if (b.name !== undefined) v.name = b.name;
   if (b.description !== undefined) v.description = b.description;
   if (b.bootable !== undefined) v.bootable = b.bootable;
   if (b.imageConfig !== undefined) v.imageConfig = { ...(b.imageConfig as Record<string, unknown>) };
-  if (b.labels !== undefined) v.labels = mergeMap(v.labels, b.labels as Record<string, string | null>);
+  if (b.labels !== undefined) v.labels = patchedLabels(v.labels, b.labels);
   v.updatedAt = nowIso(ctx);
   ctx.engine.changed();
   return ok(renderVolume(v));
