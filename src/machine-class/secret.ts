@@ -18,6 +18,7 @@ import type { ServiceAccountKey } from '../iaas/auth/service-account-key.ts';
 import type { FieldError } from './field-error.ts';
 import { displayValue, formatPath } from './field-error.ts';
 import { regionOfZone, regionPattern, uuidExample, uuidPattern } from './patterns.ts';
+import { suggest } from './schema-walk.ts';
 import { checkServiceAccountKey, rsaPrivateKeyProblem } from './service-account-key.ts';
 
 export interface SecretKeyDoc {
@@ -232,6 +233,19 @@ export function parseSecret(data: Record<string, Buffer>, opts: ParseSecretOptio
         message: `must be the network UUID, like ${uuidExample}`,
         ...shown(networkId),
       });
+  }
+
+  // A misspelt key (serviceAccountkey) reads as a missing one; say which key it probably meant. Keys
+  // that resemble none are left alone: Gardener's Secrets hold keys of their own.
+  // With other errors it joins them (it is likely their cause), else it is a warning.
+  const known = secretKeyDocs.flatMap((k) => [k.key, ...k.aliases]);
+  for (const key of Object.keys(data)) {
+    if (known.includes(key)) continue;
+    const hint = suggest(key, known);
+    if (!hint) continue;
+    const message = `is not a key this provider reads, ignored; did you mean ${hint}?`;
+    if (errors.length > 0) errors.push({ path: secretPath(key), message });
+    else warnings.push(`${secretPath(key)}: ${message}`);
   }
 
   if (errors.length > 0) return { ok: false, errors, warnings };

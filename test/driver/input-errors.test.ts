@@ -65,6 +65,26 @@ describe('driver: errors name the object to fix', () => {
     assert.doesNotMatch(e.message, /PRIVATE KEY|"credentials"/);
   });
 
+  test('a misspelt Secret key is named with the key it probably meant', async () => {
+    const secret = secretFor(env);
+    secret.serviceAccountkey = secret.serviceAccountKey as Buffer;
+    delete secret.serviceAccountKey;
+    const req = withRefs(request(env, 'typo-secret', minimalSpec(env), { secret }));
+    const e = await errorOf(env.driver.createMachine(req, ctx()));
+    assert.equal(e.code, Code.InvalidArgument);
+    assert.match(
+      e.message,
+      /the Secret of machine class shoot--test\/class-a \(credentialsSecretRef shoot--test\/cloudprovider/,
+    );
+    assert.match(e.message, /secret\.serviceAccountKey: is required/);
+    assert.match(
+      e.message,
+      /secret\.serviceAccountkey: is not a key this provider reads, ignored; did you mean serviceAccountKey\?/,
+    );
+    assert.doesNotMatch(e.message, /PRIVATE KEY|"credentials"/);
+    assert.equal(env.sim.servers().length, 0);
+  });
+
   test('a providerSpec problem names the class (namespace/name) and not the Secret', async () => {
     const req = withRefs(request(env, 'bad-class', minimalSpec(env, { machineType: '' })));
     const e = await errorOf(env.driver.createMachine(req, ctx()));
