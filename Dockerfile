@@ -43,14 +43,26 @@ COPY README.md CHANGELOG.md LICENSE ./
 COPY kubernetes/ kubernetes/
 COPY samples/ samples/
 COPY docs/ docs/
-# What ships is exactly the npm package (package.json "files"), plus its production dependencies.
+# What ships is exactly the npm package (package.json "files"), plus its production dependencies
+# without what Node never loads (half of node_modules, @kubernetes/client-node's mostly): TypeScript
+# sources and declarations (Node does not strip types under node_modules), the dependencies' source
+# maps (they point at .ts sources not shipped; a missing map only costs the mapping), @types/*
+# (client-node's typings), Markdown but licences, and test/example/docs folders at a package's root
+# only (yaml's dist/doc is code).
 RUN --mount=type=cache,target=/root/.npm npm pack --pack-destination /tmp \
  && mkdir -p /out/app \
  && tar -xzf /tmp/machine-controller-manager-provider-stackit-*.tgz -C /out/app --strip-components=1 \
  && cp package-lock.json .npmrc /out/app/ \
  && cd /out/app \
  && npm install --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline \
- && rm -f package-lock.json .npmrc
+ && rm -f package-lock.json .npmrc \
+ && find /out/app/node_modules -regextype posix-extended -type d \
+      -regex '.*/node_modules/(@[^/]+/)?[^@/][^/]*/(test|tests|__tests__|example|examples|docs)' \
+      -prune -exec rm -rf {} + \
+ && find /out/app/node_modules -type d -path '*/node_modules/@types' -prune -exec rm -rf {} + \
+ && find /out/app/node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' \
+      -o \( -iname '*.md' ! -iname 'licen[cs]e*' \) \) -delete \
+ && find /out/app/node_modules -type d -empty -delete
 
 # --- 3. Runtime: two layers on the base, no command run ------------------------------------------
 FROM ${RUNTIME_IMAGE}
