@@ -11,6 +11,7 @@ import type {
   ServiceAccountKey,
 } from './types.ts';
 
+/** What the admin API and a RunningSimulator both offer. */
 export interface AdminControl {
   counters(): Counters;
   resetCounters(): void;
@@ -24,7 +25,9 @@ export interface AdminControl {
     id: string,
     patch: { status?: string; powerStatus?: string; errorMessage?: string },
   ): boolean;
+  /** Adds a project (with one network when none is given) and returns it completed. */
   addProject(p?: Partial<PartialProjectSeed>): ProjectSeed;
+  /** Back to the seed: servers and created resources gone, counters cleared; keys and faults stay. */
   reset(): void;
 }
 

@@ -14,11 +14,8 @@ import { readStateFile, StateWriter } from './state-file.ts';
 import { Store } from './store.ts';
 import type {
   AdminServer,
-  Counters,
   CreateServiceAccountKeyOptions,
   FaultProfile,
-  PartialProjectSeed,
-  ProjectSeed,
   SeedData,
   SeedDefaults,
   ServiceAccountKey,
@@ -53,7 +50,7 @@ export interface SimulatorOptions {
   logger?: Logger;
 }
 
-export interface RunningSimulator {
+export interface RunningSimulator extends Omit<AdminControl, 'createServiceAccountKey'> {
   /** Base URL, e.g. http://127.0.0.1:PORT; IaaS paths are under /v2, the admin API under /admin. */
   url: string;
   tokenUrl: string;
@@ -63,19 +60,6 @@ export interface RunningSimulator {
   createServiceAccountKey(opts?: CreateServiceAccountKeyOptions): Promise<ServiceAccountKey>;
   /** An access token for a key created here, bypassing the assertion exchange. */
   mintAccessToken(kid: string, ttlSeconds?: number): Promise<string>;
-  setFaults(f: FaultProfile): void;
-  faults(): FaultProfile;
-  counters(): Counters;
-  resetCounters(): void;
-  servers(): AdminServer[];
-  setServerState(
-    id: string,
-    patch: { status?: string; powerStatus?: string; errorMessage?: string },
-  ): boolean;
-  /** Adds a project (with one network when none is given) and returns it completed. */
-  addProject(p?: Partial<PartialProjectSeed>): ProjectSeed;
-  /** Back to the seed: servers and created resources gone, counters cleared; keys and faults stay. */
-  reset(): void;
   close(): Promise<void>;
 }
 
