@@ -105,7 +105,7 @@ describe('machine-controller (in-memory driver) with machine-controller-manager'
         MC_DRIVER_PLUGIN_CMD: `${NODE} ${join(repoRoot, 'src/plugin/main.ts')}`,
         MC_DRIVER: 'inmemory',
         MC_INMEMORY_STATE: stateFile,
-        LOG_LEVEL: 'info',
+        LOG_LEVEL: 'debug', // successful calls are logged at debug
       },
       logDir: control.logDir,
     });
