@@ -4,6 +4,7 @@
 // step does: the check finds them, and flags the boot volume size Gardener leaves null.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createGardenerInfrastructure } from '../../stack/gardener-infrastructure.ts';
 import { type CheckEnv, runCheck, startCheckEnv, writeClass } from './helpers.ts';
 
 describe('a Gardener-shaped class against infrastructure created through the IaaS API', () => {
@@ -15,28 +16,7 @@ describe('a Gardener-shaped class against infrastructure created through the Iaa
     env = await startCheckEnv();
     const d = env.sim.defaults;
     const key = JSON.parse(env.keyJson) as { credentials: { kid: string } };
-    const token = await env.sim.mintAccessToken(key.credentials.kid);
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${env.sim.url}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      assert.ok(res.ok, `POST ${path}: ${res.status} ${await res.clone().text()}`);
-      return (await res.json()) as { id?: string; name: string };
-    };
-    const scope = `/v2/projects/${d.projectId}/regions/${d.region}`;
-    const keypair = await post('/v2/keypairs', {
-      name: 'shoot--p--gardener-ssh-publickey',
-      publicKey:
-        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIDsPd27M449akqCtdFg2+AmRVJz6eWio0oMP9dVg7Xe shoot@gardener',
-    });
-    const network = await post(`${scope}/networks`, {
-      name: 'shoot--p--gardener',
-      ipv4: { prefixLength: 24 },
-    });
-    const group = await post(`${scope}/security-groups`, { name: 'shoot--p--gardener-nodes' });
-    created = { keypair: keypair.name, networkId: network.id!, securityGroupId: group.id! };
+    created = await createGardenerInfrastructure(env.sim, key.credentials.kid, 'shoot--p--gardener');
     // The cloudprovider Secret's key names (the Go provider's vocabulary).
     secret = { 'project-id': d.projectId, 'serviceaccount.json': env.keyJson };
   });

@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { repoRoot } from '../../stack/binaries.ts';
+import {
+  createGardenerInfrastructure,
+  type GardenerInfrastructure,
+} from '../../stack/gardener-infrastructure.ts';
 import type { McmObject } from '../../stack/mcm-objects.ts';
 import { type Stack, startStack } from '../../stack/stack.ts';
 import { deployment, liveServers, phaseOf, scale, waitMachines, waitNoMachinesNoServers } from './helpers.ts';
@@ -20,30 +24,12 @@ describe('e2e: a Gardener-rendered MachineClass on infrastructure created throug
   timeout: 300_000,
 }, () => {
   let stack: Stack;
-  let created: { keypair: string; networkId: string; securityGroupId: string };
+  let created: GardenerInfrastructure;
 
   before(async () => {
     stack = await startStack({ namespace: NAMESPACE, withMcm: true, bootDelayMs: 2_000 });
     const d = stack.sim.defaults;
-    const token = await stack.sim.mintAccessToken(stack.key.credentials.kid);
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${stack.sim.url}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      assert.ok(res.ok, `POST ${path}: ${res.status} ${await res.clone().text()}`);
-      return (await res.json()) as { id?: string; name: string };
-    };
-    const scope = `/v2/projects/${d.projectId}/regions/${d.region}`;
-    const keypair = await post('/v2/keypairs', {
-      name: `${NAMESPACE}-ssh-publickey`,
-      publicKey:
-        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIDsPd27M449akqCtdFg2+AmRVJz6eWio0oMP9dVg7Xe shoot@gardener',
-    });
-    const network = await post(`${scope}/networks`, { name: NAMESPACE, ipv4: { prefixLength: 24 } });
-    const group = await post(`${scope}/security-groups`, { name: `${NAMESPACE}-nodes` });
-    created = { keypair: keypair.name, networkId: network.id!, securityGroupId: group.id! };
+    created = await createGardenerInfrastructure(stack.sim, stack.key.credentials.kid, NAMESPACE);
 
     await stack.core.createNamespacedSecret({
       namespace: NAMESPACE,
