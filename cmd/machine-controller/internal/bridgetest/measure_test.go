@@ -24,7 +24,7 @@ func TestMeasureLatency(t *testing.T) {
 	// The bridge, not the in-memory driver's test hooks: no fault file read on every call.
 	extra := []string{"MC_INMEMORY_FAULTS_FILE="}
 	if lvl := os.Getenv("BRIDGE_MEASURE_LOG_LEVEL"); lvl != "" {
-		extra = append(extra, "LOG_LEVEL="+lvl) // info = one log line per call, as in production
+		extra = append(extra, "LOG_LEVEL="+lvl) // info, as in production: failed calls only
 	}
 	e := start(t, 20*time.Second, extra...)
 	ctx := context.Background()
