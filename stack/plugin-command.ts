@@ -4,7 +4,12 @@
 import { join } from 'node:path';
 import { repoRoot } from './binaries.ts';
 
-export const PLUGIN_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=128'] as const;
+export const PLUGIN_NODE_FLAGS = [
+  '--max-semi-space-size=1',
+  '--max-old-space-size=128',
+  '--no-maglev',
+  '--no-turbofan',
+] as const;
 
 const node = join(repoRoot, 'node_modules/.bin/node');
 

@@ -18,6 +18,7 @@ import { normalizeEndpoint } from './endpoints.ts';
 import { type HttpMethod, IaasApiError, IaasConfigError, type IaasErrorKind } from './errors.ts';
 import { emitRequestEvent, type RequestHook } from './events.ts';
 import type { components, paths } from './generated/iaas-v2.ts';
+import { httpFetch } from './http-fetch.ts';
 import {
   type CallOptions,
   defaultRetryPolicy,
@@ -438,7 +439,7 @@ class StackitIaasClient implements IaasClient {
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     let response: Response | undefined;
     const capture = async (req: Request) => {
-      response = await fetch(req);
+      response = await httpFetch(req);
       return response;
     };
     // For a POST any failure after sending leaves open whether the server acted on it.
@@ -580,7 +581,7 @@ function requestIdOf(res: Response): string | undefined {
   return undefined;
 }
 
-/** undici hides the reason in `cause` (ECONNREFUSED, socket hang up); no request data is included. */
+/** The reason is in `cause` (httpFetch, like fetch) (ECONNREFUSED, socket hang up); no request data is included. */
 function networkDetail(err: unknown): string {
   if (!(err instanceof Error)) return 'request failed';
   const cause = err.cause as { code?: unknown; message?: unknown } | undefined;

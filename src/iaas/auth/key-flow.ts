@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
 import { emitRequestEvent, type RequestHook } from '../events.ts';
+import { httpFetch } from '../http-fetch.ts';
 import type { CallOptions } from '../retry.ts';
 import type { ServiceAccountKey } from './service-account-key.ts';
 import { TokenRequestError, type TokenSource } from './token-source.ts';
@@ -99,7 +100,7 @@ export class KeyFlowTokenSource implements TokenSource {
 
     let res: Response;
     try {
-      res = await fetch(this.tokenUrl, {
+      res = await httpFetch(this.tokenUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams({ grant_type: grantType, assertion }).toString(),

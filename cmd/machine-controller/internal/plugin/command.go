@@ -14,10 +14,12 @@ const EnvCommand = "MC_DRIVER_PLUGIN_CMD"
 // NodeFlags go before the plugin's script in the default command. V8 sizes its young generation
 // for throughput (16 MiB semi-spaces) and grows the old one until it is told otherwise; the plugin's
 // live heap stays in the tens of MiB even at 1000 Machines (bench/README.md), so small semi-spaces
-// and a 128 MiB old-space cap keep its RSS near what it uses at no measurable cost per call.
-// stack/plugin-command.ts repeats them for the local stack; test/bridge/plugin-command.test.ts keeps
-// the two equal.
-var NodeFlags = []string{"--max-semi-space-size=1", "--max-old-space-size=128"}
+// and a 128 MiB old-space cap keep its RSS near what it uses. Maglev and TurboFan are off: their
+// compile zones, allocated on background threads, left 20-30 MiB of malloc'd memory behind, while
+// a call spends its time waiting on the IaaS API, not in JavaScript (bench: same plugin CPU, lower
+// bridge p99). stack/plugin-command.ts repeats them for the local stack;
+// test/bridge/plugin-command.test.ts keeps the two equal.
+var NodeFlags = []string{"--max-semi-space-size=1", "--max-old-space-size=128", "--no-maglev", "--no-turbofan"}
 
 // ResolveCommand returns the plugin command line: the flag value if set, else $MC_DRIVER_PLUGIN_CMD,
 // else `node NodeFlags... <root>/dist/src/plugin/main.js` for the first directory at or above the executable's
