@@ -42,7 +42,7 @@ build: install ## compile the TypeScript driver and simulator to dist/
 	npm run build
 
 machine-controller: ## build the Go machine-controller (MCM controller + gRPC bridge)
-	cd cmd/machine-controller && go build -trimpath -o bin/machine-controller .
+	cd cmd/machine-controller && go build -trimpath -ldflags=-s -o bin/machine-controller .
 
 kube-binaries: ## build (or reuse) kube-apiserver, etcd, machine-controller-manager from source
 	hack/kube-binaries.sh

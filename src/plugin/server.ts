@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
 import type { Driver } from '../driver/types.ts';
 import type { Logger } from '../util/log.ts';
 import type { Empty } from './generated/google/protobuf/empty.ts';
@@ -12,6 +11,7 @@ import { GRPCControllerService } from './generated/plugin/grpc_controller.ts';
 import { GRPCStdioService, type StdioData } from './generated/plugin/grpc_stdio.ts';
 import { DriverServiceService } from './generated/stackit/driver/v1/driver.ts';
 import { SOCKET_DIR_PREFIX } from './handshake.ts';
+import { addHealthService } from './health.ts';
 import { pluginProcessMetrics } from './metrics.ts';
 import { driverService } from './service.ts';
 
@@ -54,8 +54,7 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
     driverService({ driver: opts.driver, log, track, pluginMetrics: pluginProcessMetrics() }),
   );
 
-  const health = new HealthImplementation({ '': 'SERVING', [HEALTH_SERVICE]: 'SERVING' });
-  health.addToServer(server);
+  const health = addHealthService(server, { '': 'SERVING', [HEALTH_SERVICE]: 'SERVING' });
 
   server.addService(GRPCControllerService, {
     shutdown: (_call: unknown, callback: (err: null, res: Empty) => void) => {

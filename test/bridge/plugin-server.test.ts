@@ -4,10 +4,16 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { credentials } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import type { CallContext, Driver, MachineRequest } from '../../src/driver/types.ts';
 import { reportWarnings } from '../../src/driver/warnings.ts';
 import { Code, MachineError } from '../../src/mcm/errors.ts';
+import {
+  type HealthCheckResponse,
+  HealthClient,
+  type HealthListResponse,
+  HealthCheckResponse_ServingStatus as Serving,
+} from '../../src/plugin/generated/grpc/health/v1/health.ts';
 import { GRPCControllerClient } from '../../src/plugin/generated/plugin/grpc_controller.ts';
 import type {
   CreateMachineResponse,
@@ -259,15 +265,19 @@ describe('plugin server', () => {
   });
 
   test('serves go-plugin health ("plugin" SERVING) and GRPCController.Shutdown', async () => {
-    const { HealthClient } = await healthClientCtor();
     const health = new HealthClient(`unix:${server.socketPath}`, credentials.createInsecure());
-    const status = await new Promise<{ status: string | number }>((resolve, reject) =>
-      health.check({ service: 'plugin' }, (err: Error | null, res: { status: string | number }) =>
-        err ? reject(err) : resolve(res),
-      ),
-    );
+    const check = (service: string) => invoke<HealthCheckResponse>((cb) => health.check({ service }, cb));
+    assert.equal((await check('plugin')).status, Serving.SERVING);
+    assert.equal((await check('')).status, Serving.SERVING);
+    await assert.rejects(check('no-such-service'), { code: status.NOT_FOUND });
+    const listed = await invoke<HealthListResponse>((cb) => health.list({}, cb));
+    assert.deepEqual(Object.keys(listed.statuses).sort(), ['', 'plugin']);
+    const watch = health.watch({ service: 'plugin' });
+    watch.on('error', () => {}); // the cancel below ends it with CANCELLED
+    const first = await new Promise<HealthCheckResponse>((resolve) => watch.once('data', resolve));
+    assert.equal(first.status, Serving.SERVING);
+    watch.cancel();
     health.close();
-    assert.ok(status.status === 'SERVING' || status.status === 1);
 
     const controller = new GRPCControllerClient(`unix:${server.socketPath}`, credentials.createInsecure());
     await invoke((cb) => controller.shutdown({}, cb));
@@ -284,20 +294,3 @@ describe('plugin server', () => {
     assert.ok(!existsSync(dir));
   });
 });
-
-/** grpc-health-check ships the health proto; load a client for it through proto-loader. */
-async function healthClientCtor() {
-  const { protoPath } = await import('grpc-health-check');
-  const protoLoader = await import('@grpc/proto-loader');
-  const grpc = await import('@grpc/grpc-js');
-  const def = protoLoader.loadSync(protoPath, { keepCase: true, enums: String });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    grpc: { health: { v1: { Health: new (addr: string, creds: unknown) => HealthClient } } };
-  };
-  return { HealthClient: pkg.grpc.health.v1.Health };
-}
-
-interface HealthClient {
-  check(req: { service: string }, cb: (err: Error | null, res: { status: string | number }) => void): void;
-  close(): void;
-}
