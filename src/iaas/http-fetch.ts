@@ -4,10 +4,12 @@
 // the llhttp compiled into Node. What the callers rely on is kept: a Request in and a Response out,
 // the request's signal aborts with its reason (TimeoutError for AbortSignal.timeout), a network
 // failure is TypeError('fetch failed') with the system error as `cause`, redirect 'error' refuses
-// a redirect, connections are kept alive, and with NODE_USE_ENV_PROXY=1 HTTP(S)_PROXY and NO_PROXY
-// are honoured. Bodies are small JSON, so they are read whole.
+// a redirect, connections are kept alive, gzip is asked for and decoded, and with
+// NODE_USE_ENV_PROXY=1 HTTP(S)_PROXY and NO_PROXY are honoured. Bodies are JSON of at most a few
+// MB, so they are read whole.
 import http from 'node:http';
 import https from 'node:https';
+import { gunzip } from 'node:zlib';
 
 // Node's own switch for proxies from the environment, which its fetch honours too.
 const proxyEnv = process.env.NODE_USE_ENV_PROXY === '1' ? process.env : undefined;
@@ -34,6 +36,7 @@ export async function httpFetch(input: Request | string | URL, init?: RequestIni
   const headers: Record<string, string> = {};
   for (const [name, value] of req.headers) headers[name] = value;
   if (body) headers['content-length'] = String(body.length);
+  headers['accept-encoding'] ??= 'gzip';
 
   return new Promise<Response>((resolve, reject) => {
     const failed = (err: unknown) =>
@@ -54,20 +57,27 @@ export async function httpFetch(input: Request | string | URL, init?: RequestIni
         res.on('end', () => {
           const responseHeaders = new Headers();
           const raw = res.rawHeaders;
-          for (let i = 0; i + 1 < raw.length; i += 2)
+          for (let i = 0; i + 1 < raw.length; i += 2) {
             responseHeaders.append(raw[i] as string, raw[i + 1] as string);
-          try {
-            resolve(
-              new Response(nullBodyStatuses.has(status) ? null : Buffer.concat(chunks), {
-                status,
-                statusText: res.statusMessage ?? '',
-                headers: responseHeaders,
-              }),
-            );
-          } catch (err) {
-            // A status outside 200-599 cannot be a Response; fetch reports it as a network error too.
-            failed(err);
           }
+          const respond = (content: Buffer) => {
+            try {
+              resolve(
+                new Response(nullBodyStatuses.has(status) ? null : content, {
+                  status,
+                  statusText: res.statusMessage ?? '',
+                  headers: responseHeaders,
+                }),
+              );
+            } catch (err) {
+              // A status outside 200-599 cannot be a Response; fetch reports it as a network error too.
+              failed(err);
+            }
+          };
+          const content = Buffer.concat(chunks);
+          const gzipped = res.headers['content-encoding']?.trim().toLowerCase() === 'gzip';
+          if (!gzipped || content.length === 0) respond(content);
+          else gunzip(content, (err, plain) => (err ? failed(err) : respond(plain)));
         });
       },
     );

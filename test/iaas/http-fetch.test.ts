@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { httpFetch } from '../../src/iaas/http-fetch.ts';
 import { json, startServer, withServers } from './helpers.ts';
 
@@ -37,6 +38,17 @@ describe('httpFetch: fetch over node:http', () => {
         type: 'application/json',
       });
       assert.equal(srv.requests[0]?.headers['content-length'], '14');
+    });
+  });
+
+  test('asks for gzip and decodes it', async () => {
+    const srv = await startServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(JSON.stringify({ asked: req.headers['accept-encoding'] })));
+    });
+    await withServers([srv], async () => {
+      const res = await httpFetch(`${srv.url}/v2/x`);
+      assert.deepEqual(await res.json(), { asked: 'gzip' });
     });
   });
 
