@@ -581,7 +581,7 @@ function requestIdOf(res: Response): string | undefined {
   return undefined;
 }
 
-/** The reason is in `cause` (httpFetch, like fetch) (ECONNREFUSED, socket hang up); no request data is included. */
+/** httpFetch, like fetch, puts the reason in `cause` (ECONNREFUSED, socket hang up); no request data is included. */
 function networkDetail(err: unknown): string {
   if (!(err instanceof Error)) return 'request failed';
   const cause = err.cause as { code?: unknown; message?: unknown } | undefined;

@@ -5,7 +5,7 @@
 import { type Server, type ServerWritableStream, status } from '@grpc/grpc-js';
 import {
   type HealthCheckRequest,
-  HealthCheckResponse,
+  type HealthCheckResponse,
   type HealthServer,
   HealthService,
   HealthCheckResponse_ServingStatus as Serving,
@@ -39,7 +39,7 @@ export function addHealthService(server: Server, initial: Record<string, Serving
     },
     list(_call, callback) {
       const all: Record<string, HealthCheckResponse> = {};
-      for (const [k, v] of statuses) all[k] = HealthCheckResponse.fromPartial({ status: v });
+      for (const [k, v] of statuses) all[k] = { status: v };
       callback(null, { statuses: all });
     },
   };

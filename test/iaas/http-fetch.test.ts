@@ -1,7 +1,7 @@
 // httpFetch carries the IaaS and token calls instead of Node's fetch (memory: src/iaas/http-fetch.ts).
-// The client tests cover redirects, timeouts and network failures through it; these cover what they
-// do not reach: TLS with an operator's CA (NODE_EXTRA_CA_CERTS, as with fetch), request bodies and
-// headers both ways, bodiless statuses, and an abort's reason.
+// The client tests cover redirects, timeouts, retries and network failures through it; these cover
+// the rest of fetch's contract it keeps: bodies and headers both ways, gzip, bodiless statuses, an
+// abort's reason, a refused connection's cause, the proxy switch, and TLS with an operator's CA.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +14,18 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { httpFetch } from '../../src/iaas/http-fetch.ts';
 import { json, startServer, withServers } from './helpers.ts';
+
+/** httpFetch(url) in a child process: Node reads NODE_EXTRA_CA_CERTS and the proxy switch once, at start. */
+async function fetchInChild(url: string, env: Record<string, string>): Promise<string> {
+  const module = new URL('../../src/iaas/http-fetch.ts', import.meta.url).href;
+  const script = `import { httpFetch } from ${JSON.stringify(module)};
+    try { const r = await httpFetch(${JSON.stringify(url)}); console.log(r.status, await r.text()); }
+    catch (e) { console.log('failed', e.message, e.cause?.code); }`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, ...env },
+  });
+  return stdout.trim();
+}
 
 describe('httpFetch: fetch over node:http', () => {
   test('sends method, headers and body, and returns status, headers and body', async () => {
@@ -90,13 +102,12 @@ describe('httpFetch: fetch over node:http', () => {
     const target = 'http://iaas.example.invalid/v2/x';
     const proxy = await startServer((_req, res) => json(res, 200, { via: 'proxy' }));
     await withServers([proxy], async () => {
-      const script = `import { httpFetch } from ${JSON.stringify(new URL('../../src/iaas/http-fetch.ts', import.meta.url).href)};
-        const r = await httpFetch(${JSON.stringify(target)}); console.log(r.status, await r.text());`;
-      const env = { ...process.env, NODE_USE_ENV_PROXY: '1', HTTP_PROXY: proxy.url, NO_PROXY: '' };
-      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-        env,
+      const out = await fetchInChild(target, {
+        NODE_USE_ENV_PROXY: '1',
+        HTTP_PROXY: proxy.url,
+        NO_PROXY: '',
       });
-      assert.equal(stdout.trim(), '200 {"via":"proxy"}');
+      assert.equal(out, '200 {"via":"proxy"}');
       assert.equal(proxy.requests.length, 1);
       assert.equal(proxy.requests[0]?.headers.host, 'iaas.example.invalid');
     });
@@ -133,28 +144,16 @@ describe('httpFetch: fetch over node:http', () => {
       }
     }
 
-    // A child process, because Node reads NODE_EXTRA_CA_CERTS once at start.
-    async function fetchInChild(url: string, extraCa?: string): Promise<string> {
-      const script = `import { httpFetch } from ${JSON.stringify(new URL('../../src/iaas/http-fetch.ts', import.meta.url).href)};
-        try { const r = await httpFetch(${JSON.stringify(url)}); console.log(r.status, await r.text()); }
-        catch (e) { console.log('failed', e.message, e.cause?.code); }`;
-      const env = { ...process.env, NODE_EXTRA_CA_CERTS: extraCa ?? '' };
-      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-        env,
-      });
-      return stdout.trim();
-    }
-
     test("a server signed by the operator's CA (NODE_EXTRA_CA_CERTS) is reached", async () => {
       await withTlsServer(async (url) => {
-        const out = await fetchInChild(url, join(dir, 'cert.pem'));
+        const out = await fetchInChild(url, { NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') });
         assert.equal(out, '200 {"items":[]}');
       });
     });
 
     test('a server whose certificate is not trusted is refused', async () => {
       await withTlsServer(async (url) => {
-        const out = await fetchInChild(url);
+        const out = await fetchInChild(url, { NODE_EXTRA_CA_CERTS: '' });
         assert.match(out, /^failed fetch failed (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/);
       });
     });
