@@ -161,17 +161,20 @@ describe('machine-controller (in-memory driver) with machine-controller-manager'
       running = false;
     };
 
+    // A merge patch of spec.replicas (what `kubectl scale` amounts to): no resourceVersion, so MCM's
+    // own writes (its finalizer) cannot make it conflict.
     const scale = async (replicas: number) => {
-      const md = (await api.get('machinedeployments', 'workers')) as { spec: { replicas: number } };
-      md.spec.replicas = replicas;
-      await custom.replaceNamespacedCustomObject({
-        group: MCM_GROUP,
-        version: MCM_VERSION,
-        namespace: ns,
-        plural: 'machinedeployments',
-        name: 'workers',
-        body: md,
-      });
+      await custom.patchNamespacedCustomObject(
+        {
+          group: MCM_GROUP,
+          version: MCM_VERSION,
+          namespace: ns,
+          plural: 'machinedeployments',
+          name: 'workers',
+          body: { spec: { replicas } },
+        },
+        mergePatch,
+      );
     };
 
     await scale(3);

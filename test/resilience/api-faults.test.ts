@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Counters, FaultProfile } from '../../src/simulator/index.ts';
 import { machineDeployment } from '../../stack/mcm-objects.ts';
 import { freePort, waitFor } from '../../stack/processes.ts';
@@ -27,6 +28,7 @@ import {
   watchServers,
 } from './helpers.ts';
 
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const SEED = suiteSeed();
 const REPLICAS = 2;
 const MD = 'api';
@@ -75,17 +77,16 @@ describe('resilience: STACKIT API faults', { timeout: 1_200_000 }, () => {
     });
     watcher = watchServers(stack);
     await stack.createClass('class-api');
-    // A user-data marker of our own, to look for later.
-    const secret = await stack.core.readNamespacedSecret({
-      name: 'stackit-credentials',
-      namespace: stack.namespace,
-    });
-    secret.data = { ...secret.data, userData: Buffer.from(userData).toString('base64') };
-    await stack.core.replaceNamespacedSecret({
-      name: 'stackit-credentials',
-      namespace: stack.namespace,
-      body: secret,
-    });
+    // A user-data marker of our own, to look for later. A merge patch, not read-modify-replace:
+    // MCM adds its finalizer to the Secret at about this time, and a replace would conflict.
+    await stack.core.patchNamespacedSecret(
+      {
+        name: 'stackit-credentials',
+        namespace: stack.namespace,
+        body: { data: { userData: Buffer.from(userData).toString('base64') } },
+      },
+      mergePatch,
+    );
     await stack.objects.create('machinedeployments', machineDeployment(MD, stack.namespace, 'class-api', 0));
   });
   after(async () => {
