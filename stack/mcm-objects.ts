@@ -1,5 +1,6 @@
 // Builders and small API helpers for machine.sapcloud.io/v1alpha1 objects in tests.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { mergePatch } from './merge-patch.ts';
 
 export const MCM_GROUP = 'machine.sapcloud.io';
 export const MCM_VERSION = 'v1alpha1';
@@ -68,6 +69,9 @@ export function mcmClient(kc: KubeConfig, namespace: string) {
       api.getNamespacedCustomObject({ ...base, plural, name }),
     list: async (plural: McmPlural): Promise<McmObject[]> =>
       ((await api.listNamespacedCustomObject({ ...base, plural })) as { items: McmObject[] }).items,
+    /** A JSON merge patch: safe against MCM's concurrent writes (see merge-patch.ts). */
+    patch: (plural: McmPlural, name: string, body: McmObject): Promise<McmObject> =>
+      api.patchNamespacedCustomObject({ ...base, plural, name, body }, mergePatch),
     delete: (plural: McmPlural, name: string): Promise<unknown> =>
       api.deleteNamespacedCustomObject({ ...base, plural, name }),
   };

@@ -2,13 +2,8 @@
 // named exactly like the server, then (after joinDelayMs) reports Ready through the status
 // subresource. MCM re-checks Pending machines on Node condition UPDATES, not on Node creation,
 // so registration and readiness are two separate writes, as with a real kubelet.
-import {
-  CoreV1Api,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Node,
-} from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { mergePatch } from './merge-patch.ts';
 
 /** The subset of an IaaS Server the simulator needs. */
 export interface SimulatedServer {
@@ -69,7 +64,6 @@ interface Tracked {
 
 const KUBELET_VERSION = 'v1.36.3';
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export function startNodeSimulator(opts: NodeSimulatorOptions): NodeSimulator {
   const core = opts.targetKubeConfig.makeApiClient(CoreV1Api);

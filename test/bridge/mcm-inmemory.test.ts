@@ -8,24 +8,17 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { repoRoot } from '../../stack/binaries.ts';
 import { type ControlPlane, startControlPlane } from '../../stack/control-plane.ts';
 import { type MachineControllerManager, startMachineControllerManager } from '../../stack/mcm.ts';
-import {
-  createNamespace,
-  MCM_GROUP,
-  MCM_VERSION,
-  machineClass,
-  machineDeployment,
-  mcmClient,
-} from '../../stack/mcm-objects.ts';
+import { createNamespace, machineClass, machineDeployment, mcmClient } from '../../stack/mcm-objects.ts';
+import { mergePatch } from '../../stack/merge-patch.ts';
 import { freePort, type ManagedProcess, startProcess, waitFor } from '../../stack/processes.ts';
 
 const MC_DIR = join(repoRoot, 'cmd/machine-controller');
 const MC_BIN = join(MC_DIR, 'bin/machine-controller');
 const NODE = join(repoRoot, 'node_modules/.bin/node');
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 describe('machine-controller (in-memory driver) with machine-controller-manager', () => {
   let control: ControlPlane;
@@ -66,7 +59,6 @@ describe('machine-controller (in-memory driver) with machine-controller-manager'
     const api = mcmClient(control.kubeConfig, ns);
     const core = control.kubeConfig.makeApiClient(CoreV1Api);
     const targetCore = target.kubeConfig.makeApiClient(CoreV1Api);
-    const custom = control.kubeConfig.makeApiClient(CustomObjectsApi);
 
     await core.createNamespacedSecret({
       namespace: ns,
@@ -161,21 +153,8 @@ describe('machine-controller (in-memory driver) with machine-controller-manager'
       running = false;
     };
 
-    // A merge patch of spec.replicas (what `kubectl scale` amounts to): no resourceVersion, so MCM's
-    // own writes (its finalizer) cannot make it conflict.
-    const scale = async (replicas: number) => {
-      await custom.patchNamespacedCustomObject(
-        {
-          group: MCM_GROUP,
-          version: MCM_VERSION,
-          namespace: ns,
-          plural: 'machinedeployments',
-          name: 'workers',
-          body: { spec: { replicas } },
-        },
-        mergePatch,
-      );
-    };
+    // A merge patch of spec.replicas (what `kubectl scale` amounts to), safe against MCM's writes.
+    const scale = (replicas: number) => api.patch('machinedeployments', 'workers', { spec: { replicas } });
 
     await scale(3);
     await waitFor(

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Counters, FaultProfile } from '../../src/simulator/index.ts';
 import { machineDeployment } from '../../stack/mcm-objects.ts';
+import { mergePatch } from '../../stack/merge-patch.ts';
 import { freePort, waitFor } from '../../stack/processes.ts';
 import { childPids, type Stack, startStack } from '../../stack/stack.ts';
 import { machines, phaseOf, scale } from '../e2e/helpers.ts';
@@ -28,7 +28,6 @@ import {
   watchServers,
 } from './helpers.ts';
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const SEED = suiteSeed();
 const REPLICAS = 2;
 const MD = 'api';
